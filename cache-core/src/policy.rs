@@ -1,0 +1,101 @@
+//! The pluggable decision of what to evict.
+
+/// Decides which key leaves a bounded store, independently of how entries are
+/// stored.
+///
+/// The store tells the policy about every insert of a new key, every access
+/// (hit or overwrite) and every removal it did not ask for (explicit removes,
+/// expiry), and asks it for a victim whenever it is over capacity. The policy
+/// sees keys only; the store owns the values. Calls come one at a time (the
+/// store serialises them), so methods take `&mut self`.
+///
+/// Contract:
+/// - [`evict`](EvictionPolicy::evict) names a key the policy was told about
+///   and has not yet given up, and forgets it; the store then removes it
+///   without calling [`on_remove`](EvictionPolicy::on_remove).
+/// - A policy may name the key just inserted (an admission policy rejecting a
+///   newcomer).
+/// - `evict` returns `None` only when the policy tracks no key.
+///
+/// # Examples
+///
+/// A "largest key leaves first" policy in well under 60 lines:
+///
+/// ```
+/// use std::collections::BTreeSet;
+/// use cache_core::EvictionPolicy;
+///
+/// #[derive(Debug, Default)]
+/// struct LargestFirst(BTreeSet<u64>);
+///
+/// impl EvictionPolicy<u64> for LargestFirst {
+///     fn on_insert(&mut self, key: &u64, _weight: u32) {
+///         self.0.insert(*key);
+///     }
+///     fn on_access(&mut self, _key: &u64) {}
+///     fn on_remove(&mut self, key: &u64) {
+///         self.0.remove(key);
+///     }
+///     fn evict(&mut self) -> Option<u64> {
+///         self.0.pop_last()
+///     }
+///     fn clear(&mut self) {
+///         self.0.clear();
+///     }
+/// }
+///
+/// let mut policy = LargestFirst::default();
+/// for key in [5, 9, 1] {
+///     policy.on_insert(&key, 1);
+/// }
+/// policy.on_remove(&9);
+/// assert_eq!(policy.evict(), Some(5));
+/// assert_eq!(policy.evict(), Some(1));
+/// assert_eq!(policy.evict(), None);
+/// ```
+pub trait EvictionPolicy<K>: Send + 'static {
+    /// A key not tracked before was inserted, weighing `weight`.
+    fn on_insert(&mut self, key: &K, weight: u32);
+
+    /// A tracked key was read (a hit).
+    fn on_access(&mut self, key: &K);
+
+    /// A tracked key was overwritten with a value weighing `new_weight`.
+    /// Counts as an access unless the policy overrides it.
+    fn on_update(&mut self, key: &K, old_weight: u32, new_weight: u32) {
+        let _ = (old_weight, new_weight);
+        self.on_access(key);
+    }
+
+    /// A tracked key left the store by other means than [`evict`](Self::evict)
+    /// (an explicit remove, or its deadline passed). Forget it.
+    fn on_remove(&mut self, key: &K);
+
+    /// Chooses a victim, forgets it and returns it; `None` when nothing is
+    /// tracked.
+    fn evict(&mut self) -> Option<K>;
+
+    /// Forgets every key.
+    fn clear(&mut self);
+}
+
+impl<K, P: EvictionPolicy<K> + ?Sized> EvictionPolicy<K> for Box<P> {
+    fn on_insert(&mut self, key: &K, weight: u32) {
+        (**self).on_insert(key, weight);
+    }
+    fn on_access(&mut self, key: &K) {
+        (**self).on_access(key);
+    }
+    fn on_update(&mut self, key: &K, old_weight: u32, new_weight: u32) {
+        (**self).on_update(key, old_weight, new_weight);
+    }
+    fn on_remove(&mut self, key: &K) {
+        (**self).on_remove(key);
+    }
+    fn evict(&mut self) -> Option<K> {
+        (**self).evict()
+    }
+    fn clear(&mut self) {
+        (**self).clear();
+    }
+}

@@ -1,0 +1,5 @@
+//! Stores and eviction policies: `LruStore`, `MokaStore`, `TtlStore`, and
+//! `PolicyStore<P>` over any [`cache_core::EvictionPolicy`].
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![doc(test(attr(deny(warnings))))]
