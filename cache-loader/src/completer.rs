@@ -1,0 +1,107 @@
+//! The leader's obligation to end a load: a guard that never leaves waiters
+//! hanging.
+
+use std::fmt;
+use std::hash::Hash;
+
+use cache_core::LoadOutcome;
+use cache_core::error::CacheError;
+
+use crate::flight::Flight;
+use crate::single_flight::Table;
+use crate::sync::Arc;
+use crate::waiter::Waiter;
+
+/// Held by the leader of a load; ends the load exactly once.
+///
+/// [`complete`](Completer::complete) commits a value (if the load is still
+/// current), removes the key from the in-flight table and wakes the waiters.
+/// Dropping a completer without completing it (the task running the load was
+/// aborted, the runtime shut down) still removes the key and wakes every
+/// waiter with [`CacheError::LoadCancelled`]: no waiter hangs and the table
+/// never leaks the key.
+pub struct Completer<K: Hash + Eq, V> {
+    table: Arc<Table<K, V>>,
+    key: K,
+    flight: Arc<Flight<V>>,
+    done: bool,
+}
+
+impl<K: Hash + Eq, V: Clone> Completer<K, V> {
+    pub(crate) fn new(table: Arc<Table<K, V>>, key: K, flight: Arc<Flight<V>>) -> Self {
+        Self { table, key, flight, done: false }
+    }
+
+    /// The key this load is for.
+    #[must_use]
+    pub fn key(&self) -> &K {
+        &self.key
+    }
+
+    /// A waiter on this load (the leader awaits its own result this way).
+    #[must_use]
+    pub fn waiter(&self) -> Waiter<V> {
+        Waiter::new(Arc::clone(&self.flight))
+    }
+
+    /// Ends the load with `result`.
+    ///
+    /// On success `commit(key, value)` runs under the key's lock, but only if
+    /// the load is still current: no `invalidate` of the key happened since
+    /// the load began. Then every waiter receives a clone of the result.
+    /// Returns whether the value was committed.
+    pub fn complete(mut self, result: Result<V, CacheError>, commit: impl FnOnce(&K, &V)) -> bool {
+        self.done = true;
+        let committed = self.detach(|key| {
+            if let Ok(value) = &result {
+                commit(key, value);
+                true
+            } else {
+                false
+            }
+        });
+        self.flight.finish(result);
+        committed.unwrap_or(false)
+    }
+
+    /// Removes the key from the table if this load is still its current one,
+    /// running `on_current` under the lock in that case.
+    fn detach<R>(&self, on_current: impl FnOnce(&K) -> R) -> Option<R> {
+        let mut shard = self.table.shard(&self.key);
+        let current = shard.get(&self.key).is_some_and(|f| Arc::ptr_eq(f, &self.flight));
+        if current {
+            shard.remove(&self.key);
+            Some(on_current(&self.key))
+        } else {
+            None
+        }
+    }
+}
+
+impl<K: Hash + Eq, V> Drop for Completer<K, V> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.cancel();
+        }
+    }
+}
+
+impl<K: Hash + Eq, V> Completer<K, V> {
+    #[cold]
+    fn cancel(&mut self) {
+        {
+            let mut shard = self.table.shard(&self.key);
+            if shard.get(&self.key).is_some_and(|f| Arc::ptr_eq(f, &self.flight)) {
+                shard.remove(&self.key);
+            }
+        }
+        self.table.observer.on_load(LoadOutcome::Cancelled, std::time::Duration::ZERO);
+        self.flight.finish(Err(CacheError::LoadCancelled));
+    }
+}
+
+impl<K: Hash + Eq + fmt::Debug, V> fmt::Debug for Completer<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Completer").field("key", &self.key).field("done", &self.done).finish()
+    }
+}

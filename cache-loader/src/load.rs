@@ -1,0 +1,76 @@
+//! `get_or_load`: single-flight loading of one key with a caller's loader.
+
+use std::future::Future;
+use std::hash::Hash;
+use std::time::Duration;
+
+use cache_core::BoxError;
+use cache_core::error::CacheError;
+
+use crate::guarded::run_guarded;
+use crate::single_flight::{Joined, SingleFlight};
+
+impl<K, V> SingleFlight<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// Loads `key` once however many callers ask for it concurrently.
+    ///
+    /// `probe` looks the key up in the store (see [`join`](Self::join)). If a
+    /// load of the key is in flight the caller waits for it; otherwise `loader`
+    /// is called and its future runs as a spawned tokio task, which reports
+    /// the outcome, calls `commit(key, value)` on success (unless the key was
+    /// invalidated meanwhile) and hands the result to every waiter. An error,
+    /// panic or elapsed `timeout` reaches every waiter as a [`CacheError`];
+    /// nothing is committed then, and the next call loads again.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe. The load runs in its own task, so dropping this future
+    /// (a request timeout, a closed connection) never stalls the other
+    /// waiters: the load goes on, is committed, and answers them. The loader
+    /// also makes progress when its leader is never polled again. This is a
+    /// deliberate choice over handing the load to a waiter: it costs one task
+    /// spawn per miss and requires a `'static` loader future, and in exchange
+    /// no caller's fate depends on another caller's scheduling.
+    ///
+    /// # Concurrent calls on the same key
+    ///
+    /// Exactly one `loader` runs per load; the others are dropped uncalled.
+    /// Callers arriving after an [`invalidate`](Self::invalidate) of the key
+    /// do not join a load that began before it.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside a tokio runtime (it spawns the load).
+    pub async fn get_or_load<F, Fut, E>(
+        &self,
+        key: K,
+        probe: impl FnOnce() -> Option<V>,
+        loader: F,
+        timeout: Option<Duration>,
+        commit: impl FnOnce(&K, &V) + Send + 'static,
+    ) -> Result<V, CacheError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        match self.join(&key, probe) {
+            Joined::Present(value) => Ok(value),
+            Joined::Waiting(waiter) => waiter.wait().await,
+            Joined::Leading(completer) => {
+                let waiter = completer.waiter();
+                let load = loader();
+                let observer = std::sync::Arc::clone(self.observer());
+                tokio::spawn(async move {
+                    let load = async move { load.await.map_err(Into::into) };
+                    let result = run_guarded(load, timeout, &*observer).await;
+                    completer.complete(result, commit);
+                });
+                waiter.wait().await
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! The in-flight table: at most one load per key at a time.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasher, Hash, RandomState};
+
+use cache_core::{LoadObserver, NoopObserver};
+
+use crate::completer::Completer;
+use crate::flight::Flight;
+use crate::sync::{Arc, Mutex, MutexGuard};
+use crate::waiter::Waiter;
+
+const SHARDS: usize = 16;
+
+/// What [`SingleFlight::join`] found for a key.
+#[derive(Debug)]
+pub enum Joined<K: Hash + Eq, V> {
+    /// The probe found the value (a load that finished meanwhile stored it).
+    Present(V),
+    /// A load of the key is in flight: wait for it.
+    Waiting(Waiter<V>),
+    /// No load was in flight: the caller leads a new one and must complete it.
+    Leading(Completer<K, V>),
+}
+
+/// Coalesces concurrent loads of one key into a single load.
+///
+/// The table maps each key to its load in flight. The first caller for a key
+/// becomes the leader and receives a [`Completer`]; every later caller waits on
+/// the same load. When the load ends, the completer stores the value through a
+/// commit callback, removes the key from the table and wakes every waiter, in
+/// that order.
+///
+/// # Explicit writes win
+///
+/// [`invalidate`](SingleFlight::invalidate) detaches the key's load in flight
+/// and runs a write (a store remove or insert) under the same lock. A detached
+/// load still answers the waiters that already joined it, but its value is
+/// never committed over the newer state, and callers arriving after the write
+/// start a fresh load (or find the written value) instead of joining it.
+///
+/// Cheap to clone: clones share one table.
+///
+/// # Examples
+///
+/// ```
+/// use cache_loader::{Joined, SingleFlight};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let flights = SingleFlight::<&str, u32>::new();
+/// let Joined::Leading(completer) = flights.join(&"a", || None) else { unreachable!() };
+/// let Joined::Waiting(waiter) = flights.join(&"a", || None) else { unreachable!() };
+/// completer.complete(Ok(7), |_key, _value| { /* store it */ });
+/// assert_eq!(waiter.wait().await.unwrap(), 7);
+/// assert_eq!(flights.in_flight(), 0);
+/// # }
+/// ```
+pub struct SingleFlight<K, V> {
+    pub(crate) inner: Arc<Table<K, V>>,
+}
+
+/// One shard of the table: key to its load in flight.
+pub(crate) type Shard<K, V> = HashMap<K, Arc<Flight<V>>>;
+
+pub(crate) struct Table<K, V> {
+    shards: Box<[Mutex<Shard<K, V>>]>,
+    hasher: RandomState,
+    pub(crate) observer: Arc<dyn LoadObserver>,
+}
+
+impl<K, V> Table<K, V>
+where
+    K: Hash + Eq,
+{
+    pub(crate) fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K, V>> {
+        let index = (self.hasher.hash_one(key) as usize) % self.shards.len();
+        self.shards[index].lock()
+    }
+}
+
+impl<K, V> SingleFlight<K, V>
+where
+    K: Hash + Eq + Clone,
+    V: Clone,
+{
+    /// An empty table reporting to no observer.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_observer(Arc::new(NoopObserver))
+    }
+
+    /// An empty table reporting coalesced callers and load outcomes to
+    /// `observer`.
+    #[must_use]
+    pub fn with_observer(observer: Arc<dyn LoadObserver>) -> Self {
+        let shards = (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect();
+        Self { inner: Arc::new(Table { shards, hasher: RandomState::new(), observer }) }
+    }
+
+    /// Joins the load in flight for `key`, or starts leading one.
+    ///
+    /// `probe` runs under the key's lock when no load is in flight: if it finds
+    /// the value (a load that completed between the caller's own lookup and
+    /// this call), nothing is started. This closes the window in which two
+    /// loads of one key could otherwise run back to back.
+    pub fn join(&self, key: &K, probe: impl FnOnce() -> Option<V>) -> Joined<K, V> {
+        let mut shard = self.inner.shard(key);
+        if let Some(flight) = shard.get(key) {
+            let waiter = Waiter::new(Arc::clone(flight));
+            drop(shard);
+            self.inner.observer.on_coalesced();
+            return Joined::Waiting(waiter);
+        }
+        if let Some(value) = probe() {
+            return Joined::Present(value);
+        }
+        let flight = Arc::new(Flight::new());
+        shard.insert(key.clone(), Arc::clone(&flight));
+        drop(shard);
+        Joined::Leading(Completer::new(Arc::clone(&self.inner), key.clone(), flight))
+    }
+
+    /// Detaches the load in flight for `key` (if any) and runs `write` under
+    /// the key's lock, so no load that began before the write can commit after
+    /// it.
+    pub fn invalidate<R>(&self, key: &K, write: impl FnOnce() -> R) -> R {
+        let mut shard = self.inner.shard(key);
+        shard.remove(key);
+        write()
+    }
+
+    /// Detaches every load in flight and runs `write` while holding every
+    /// shard's lock (for `clear`).
+    pub fn invalidate_all<R>(&self, write: impl FnOnce() -> R) -> R {
+        let mut guards: Vec<_> = self.inner.shards.iter().map(|s| s.lock()).collect();
+        for guard in &mut guards {
+            guard.clear();
+        }
+        write()
+    }
+
+    /// The number of keys with a load in flight.
+    #[must_use]
+    pub fn in_flight(&self) -> usize {
+        self.inner.shards.iter().map(|s| s.lock().len()).sum()
+    }
+
+    /// Whether a load of `key` is in flight.
+    #[must_use]
+    pub fn is_loading(&self, key: &K) -> bool {
+        self.inner.shard(key).contains_key(key)
+    }
+
+    /// The observer this table reports to.
+    #[must_use]
+    pub fn observer(&self) -> &Arc<dyn LoadObserver> {
+        &self.inner.observer
+    }
+}
+
+impl<K, V> Default for SingleFlight<K, V>
+where
+    K: Hash + Eq + Clone,
+    V: Clone,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K, V> Clone for SingleFlight<K, V> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+impl<K, V> fmt::Debug for SingleFlight<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let in_flight: usize = self.inner.shards.iter().map(|s| s.lock().len()).sum();
+        f.debug_struct("SingleFlight").field("in_flight", &in_flight).finish()
+    }
+}
