@@ -1,0 +1,498 @@
+//! [`CacheMetrics`]: the local counters and the `metrics` handles of one cache.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use cache_core::{EvictionListener, LoadObserver, LoadOutcome, RemovalCause};
+use metrics::{Counter, Gauge, Histogram, Unit};
+
+use crate::names;
+use crate::snapshot::{Evictions, LoadErrors, MetricsSnapshot};
+
+/// Hits and misses reach the `metrics` recorder at the latest when their
+/// local count crosses a multiple of this number (see the crate docs,
+/// "When counts reach the recorder").
+pub const PUBLISH_EVERY: u64 = 1024;
+
+// Slots of the cold counters (everything but hits and misses).
+const LOAD_SUCCESS: usize = 0;
+const LOAD_ERROR: usize = 1;
+const LOAD_PANIC: usize = 2;
+const LOAD_TIMEOUT: usize = 3;
+const LOAD_CANCELLED: usize = 4;
+const LOAD_OTHER: usize = 5;
+const EVICT_SIZE: usize = 6;
+const EVICT_EXPIRED: usize = 7;
+const EVICT_EXPLICIT: usize = 8;
+const EVICT_REPLACED: usize = 9;
+const EVICT_OTHER: usize = 10;
+const COALESCED: usize = 11;
+const BATCHES: usize = 12;
+const KEYS_BATCHED: usize = 13;
+const LOAD_NANOS: usize = 14;
+const COLD: usize = 15;
+// In a full reading, hits and misses follow the cold counters.
+const HITS: usize = COLD;
+const MISSES: usize = COLD + 1;
+const ALL: usize = COLD + 2;
+
+/// The outcomes with a handle registered at construction, in slot order.
+const KNOWN_OUTCOMES: [LoadOutcome; 5] = [
+    LoadOutcome::Success,
+    LoadOutcome::Error,
+    LoadOutcome::Panic,
+    LoadOutcome::Timeout,
+    LoadOutcome::Cancelled,
+];
+
+/// The causes with a handle registered at construction, in slot order.
+const KNOWN_CAUSES: [RemovalCause; 4] =
+    [RemovalCause::Size, RemovalCause::Expired, RemovalCause::Explicit, RemovalCause::Replaced];
+
+/// One counter alone on its cache line(s): 128 bytes covers the 64-byte lines
+/// of x86-64 with their adjacent-line prefetch and the 128-byte lines of
+/// recent ARM cores, so two threads counting hits and misses never contend on
+/// one line.
+#[repr(align(128))]
+#[derive(Debug, Default)]
+struct Padded(AtomicU64);
+
+/// The handles registered once, at construction.
+#[derive(Debug)]
+struct Handles {
+    hits: Counter,
+    misses: Counter,
+    loads: [Counter; KNOWN_OUTCOMES.len()],
+    coalesced: Counter,
+    evictions: [Counter; KNOWN_CAUSES.len()],
+    batches: Counter,
+    entries: Gauge,
+    weighted_size: Gauge,
+    load_duration: Histogram,
+    batch_size: Histogram,
+}
+
+impl Handles {
+    fn register(cache: &str) -> Self {
+        describe();
+        let label = || cache.to_owned();
+        Self {
+            hits: metrics::counter!(names::HITS, names::CACHE => label()),
+            misses: metrics::counter!(names::MISSES, names::CACHE => label()),
+            loads: KNOWN_OUTCOMES.map(|outcome| {
+                let outcome = outcome.as_str();
+                metrics::counter!(names::LOADS, names::CACHE => label(), names::OUTCOME => outcome)
+            }),
+            coalesced: metrics::counter!(names::COALESCED, names::CACHE => label()),
+            evictions: KNOWN_CAUSES.map(|cause| {
+                let cause = cause.as_str();
+                metrics::counter!(names::EVICTIONS, names::CACHE => label(), names::CAUSE => cause)
+            }),
+            batches: metrics::counter!(names::BATCHES, names::CACHE => label()),
+            entries: metrics::gauge!(names::ENTRIES, names::CACHE => label()),
+            weighted_size: metrics::gauge!(names::WEIGHTED_SIZE, names::CACHE => label()),
+            load_duration: metrics::histogram!(names::LOAD_DURATION, names::CACHE => label()),
+            batch_size: metrics::histogram!(names::BATCH_SIZE, names::CACHE => label()),
+        }
+    }
+}
+
+/// Describes every metric to the current recorder (name, unit, meaning).
+fn describe() {
+    metrics::describe_counter!(names::HITS, Unit::Count, "Lookups that found a live entry.");
+    metrics::describe_counter!(names::MISSES, Unit::Count, "Lookups that found no live entry.");
+    metrics::describe_counter!(
+        names::LOADS,
+        Unit::Count,
+        "Loads finished (a batch counts as one), by outcome."
+    );
+    metrics::describe_counter!(
+        names::COALESCED,
+        Unit::Count,
+        "Callers that joined a load already in flight."
+    );
+    metrics::describe_counter!(
+        names::EVICTIONS,
+        Unit::Count,
+        "Entries that left the cache, by cause."
+    );
+    metrics::describe_counter!(
+        names::BATCHES,
+        Unit::Count,
+        "Batches dispatched to the batch loader."
+    );
+    metrics::describe_gauge!(names::ENTRIES, Unit::Count, "Entries held by the cache.");
+    metrics::describe_gauge!(
+        names::WEIGHTED_SIZE,
+        "Total weight held by the cache, in the weigher's unit (entries without one)."
+    );
+    metrics::describe_histogram!(
+        names::LOAD_DURATION,
+        Unit::Seconds,
+        "Duration of each load, whatever its outcome."
+    );
+    metrics::describe_histogram!(names::BATCH_SIZE, Unit::Count, "Distinct keys per batch.");
+}
+
+/// The instrumentation of one cache: exact local counters, and the same
+/// events emitted through the [`metrics`] crate.
+///
+/// Share it behind an [`Arc`]; every method takes `&self` and is safe to call
+/// from any number of threads. Counters are atomics: no update is ever lost.
+///
+/// The `metrics` handles are registered with the recorder that is current
+/// when [`new`](CacheMetrics::new) runs (the global one, or a local one set
+/// with [`metrics::with_local_recorder`]). Install the recorder before
+/// building the cache: with none installed the handles are no-ops for the
+/// life of this value, and only the local counters count.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use cache_core::{LoadObserver, LoadOutcome, RemovalCause};
+/// use cache_metrics::CacheMetrics;
+///
+/// let metrics = Arc::new(CacheMetrics::new("users"));
+/// metrics.record_miss();
+/// metrics.on_load(LoadOutcome::Success, Duration::from_millis(4));
+/// metrics.record_hit();
+/// metrics.record_eviction(RemovalCause::Size);
+///
+/// let m = metrics.snapshot(1, 1);
+/// assert_eq!((m.hits, m.misses, m.loads, m.evictions.size), (1, 1, 1, 1));
+/// assert_eq!(m.hit_rate(), 0.5);
+/// assert_eq!(m.average_load_time(), Some(Duration::from_millis(4)));
+///
+/// metrics.reset();
+/// assert_eq!(metrics.snapshot(1, 1).lookups(), 0);
+/// ```
+pub struct CacheMetrics {
+    hits: Padded,
+    misses: Padded,
+    /// Everything but hits and misses; written off the hit path.
+    cold: [AtomicU64; COLD],
+    /// Lifetime hits and misses already sent to the handles.
+    published_hits: AtomicU64,
+    published_misses: AtomicU64,
+    /// Lifetime readings at the last `reset` (all zero before any); snapshots
+    /// report the difference. The local counters themselves only grow, so the
+    /// lazy export of hits and misses never sees them go back.
+    baseline: Mutex<[u64; ALL]>,
+    handles: Handles,
+    name: String,
+}
+
+impl CacheMetrics {
+    /// Counters for the cache called `name`, which labels every series
+    /// (`cache="<name>"`). Registers and describes every metric with the
+    /// current recorder.
+    ///
+    /// Two values with the same name feed the same series, which then
+    /// sum both.
+    #[must_use]
+    pub fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
+        Self {
+            hits: Padded::default(),
+            misses: Padded::default(),
+            cold: std::array::from_fn(|_| AtomicU64::new(0)),
+            published_hits: AtomicU64::new(0),
+            published_misses: AtomicU64::new(0),
+            baseline: Mutex::new([0; ALL]),
+            handles: Handles::register(&name),
+            name,
+        }
+    }
+
+    /// The cache name given to [`new`](CacheMetrics::new).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Counts one hit: one relaxed atomic add. The recorder hears of it
+    /// lazily (see the crate docs).
+    #[inline]
+    pub fn record_hit(&self) {
+        self.record_hits(1);
+    }
+
+    /// Counts `n` hits at once (a `get_many`, say).
+    #[inline]
+    pub fn record_hits(&self, n: u64) {
+        let before = self.hits.0.fetch_add(n, Relaxed);
+        if crosses_publish_mark(before, n) {
+            self.publish_hits();
+        }
+    }
+
+    /// Counts one miss: one relaxed atomic add. The recorder hears of it
+    /// lazily (see the crate docs).
+    #[inline]
+    pub fn record_miss(&self) {
+        self.record_misses(1);
+    }
+
+    /// Counts `n` misses at once.
+    #[inline]
+    pub fn record_misses(&self, n: u64) {
+        let before = self.misses.0.fetch_add(n, Relaxed);
+        if crosses_publish_mark(before, n) {
+            self.publish_misses();
+        }
+    }
+
+    /// Counts one entry leaving the cache, and emits it at once
+    /// (`cache_evictions_total{cause}`).
+    pub fn record_eviction(&self, cause: RemovalCause) {
+        let slot = match cause {
+            RemovalCause::Size => EVICT_SIZE,
+            RemovalCause::Expired => EVICT_EXPIRED,
+            RemovalCause::Explicit => EVICT_EXPLICIT,
+            RemovalCause::Replaced => EVICT_REPLACED,
+            other => {
+                self.cold[EVICT_OTHER].fetch_add(1, Relaxed);
+                let (cache, cause) = (self.name.clone(), other.as_str());
+                metrics::counter!(names::EVICTIONS, names::CACHE => cache, names::CAUSE => cause)
+                    .increment(1);
+                return;
+            }
+        };
+        self.cold[slot].fetch_add(1, Relaxed);
+        self.handles.evictions[slot - EVICT_SIZE].increment(1);
+    }
+
+    /// An [`EvictionListener`] that forwards every removal to
+    /// [`record_eviction`](CacheMetrics::record_eviction); register it on the
+    /// store with `Store::add_eviction_listener`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use cache_core::RemovalCause;
+    /// use cache_metrics::CacheMetrics;
+    ///
+    /// let metrics = Arc::new(CacheMetrics::new("pages"));
+    /// let listener = metrics.eviction_listener::<String, Vec<u8>>();
+    /// listener(&"home".to_string(), &vec![1, 2], RemovalCause::Expired);
+    /// assert_eq!(metrics.snapshot(0, 0).evictions.expired, 1);
+    /// ```
+    #[must_use]
+    pub fn eviction_listener<K, V>(self: &Arc<Self>) -> EvictionListener<K, V>
+    where
+        K: 'static,
+        V: 'static,
+    {
+        let metrics = Arc::clone(self);
+        Arc::new(move |_key: &K, _value: &V, cause| metrics.record_eviction(cause))
+    }
+
+    /// Sets the `cache_entries` and `cache_weighted_size` gauges, and
+    /// publishes the hits and misses not yet exported.
+    #[allow(clippy::cast_precision_loss)] // gauges are f64; exact below 2^53
+    pub fn set_size(&self, entries: u64, weighted: u64) {
+        self.handles.entries.set(entries as f64);
+        self.handles.weighted_size.set(weighted as f64);
+        self.publish();
+    }
+
+    /// Sends the hits and misses counted since the last publication to the
+    /// recorder. Cheap when there is nothing new; safe to call concurrently
+    /// (every hit is exported exactly once).
+    pub fn publish(&self) {
+        self.publish_hits();
+        self.publish_misses();
+    }
+
+    /// The counters since creation or the last [`reset`](CacheMetrics::reset),
+    /// with the size the caller read from its store. Also sets the size
+    /// gauges and publishes, like [`set_size`](CacheMetrics::set_size).
+    #[must_use]
+    pub fn snapshot(&self, entries: u64, weighted: u64) -> MetricsSnapshot {
+        self.set_size(entries, weighted);
+        let baseline = self.baseline.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = self.read();
+        let c: [u64; ALL] = std::array::from_fn(|i| now[i].saturating_sub(baseline[i]));
+        drop(baseline);
+        let load_errors = LoadErrors {
+            error: c[LOAD_ERROR],
+            panic: c[LOAD_PANIC],
+            timeout: c[LOAD_TIMEOUT],
+            cancelled: c[LOAD_CANCELLED],
+            other: c[LOAD_OTHER],
+        };
+        MetricsSnapshot {
+            hits: c[HITS],
+            misses: c[MISSES],
+            size: entries,
+            weighted_size: weighted,
+            loads: c[LOAD_SUCCESS].saturating_add(load_errors.total()),
+            load_successes: c[LOAD_SUCCESS],
+            load_errors,
+            coalesced: c[COALESCED],
+            evictions: Evictions {
+                size: c[EVICT_SIZE],
+                expired: c[EVICT_EXPIRED],
+                explicit: c[EVICT_EXPLICIT],
+                replaced: c[EVICT_REPLACED],
+                other: c[EVICT_OTHER],
+            },
+            batches: c[BATCHES],
+            keys_batched: c[KEYS_BATCHED],
+            total_load_time: Duration::from_nanos(c[LOAD_NANOS]),
+        }
+    }
+
+    /// Zeroes every count a [`snapshot`](CacheMetrics::snapshot) reports.
+    ///
+    /// Events recorded concurrently land either before the reset (and are
+    /// dropped) or after it (and are kept); none is lost half-way. The series
+    /// exported through `metrics` are *not* reset: they are monotonic
+    /// counters, and a drop would read as a process restart to rate
+    /// functions such as Prometheus' `rate()`.
+    pub fn reset(&self) {
+        let mut baseline = self.baseline.lock().unwrap_or_else(PoisonError::into_inner);
+        *baseline = self.read();
+    }
+
+    /// Every lifetime counter, read one after another.
+    fn read(&self) -> [u64; ALL] {
+        let mut all = [0; ALL];
+        for (slot, counter) in all.iter_mut().zip(&self.cold) {
+            *slot = counter.load(Relaxed);
+        }
+        all[HITS] = self.hits.0.load(Relaxed);
+        all[MISSES] = self.misses.0.load(Relaxed);
+        all
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn publish_hits(&self) {
+        publish_delta(&self.hits.0, &self.published_hits, &self.handles.hits);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn publish_misses(&self) {
+        publish_delta(&self.misses.0, &self.published_misses, &self.handles.misses);
+    }
+}
+
+/// Whether adding `n` to `before` reaches or passes a multiple of
+/// [`PUBLISH_EVERY`].
+#[inline]
+const fn crosses_publish_mark(before: u64, n: u64) -> bool {
+    before / PUBLISH_EVERY != before.wrapping_add(n) / PUBLISH_EVERY
+}
+
+/// Sends `handle` the part of `local` not yet sent, tracked in `published`.
+///
+/// `published` only grows (`fetch_max`), and each caller sends the step it
+/// made it take, so concurrent publishers together send exactly the largest
+/// value any of them read: no count is sent twice or lost.
+fn publish_delta(local: &AtomicU64, published: &AtomicU64, handle: &Counter) {
+    let now = local.load(Relaxed);
+    let before = published.fetch_max(now, Relaxed);
+    if now > before {
+        handle.increment(now - before);
+    }
+}
+
+impl LoadObserver for CacheMetrics {
+    /// Counts the load by outcome, adds its duration to the total and the
+    /// `cache_load_duration_seconds` histogram, and publishes pending hits and
+    /// misses (a load is slow next to that).
+    fn on_load(&self, outcome: LoadOutcome, elapsed: Duration) {
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.cold[LOAD_NANOS].fetch_add(nanos, Relaxed);
+        self.handles.load_duration.record(elapsed.as_secs_f64());
+        let slot = match outcome {
+            LoadOutcome::Success => LOAD_SUCCESS,
+            LoadOutcome::Error => LOAD_ERROR,
+            LoadOutcome::Panic => LOAD_PANIC,
+            LoadOutcome::Timeout => LOAD_TIMEOUT,
+            LoadOutcome::Cancelled => LOAD_CANCELLED,
+            other => {
+                self.cold[LOAD_OTHER].fetch_add(1, Relaxed);
+                let (cache, outcome) = (self.name.clone(), other.as_str());
+                metrics::counter!(names::LOADS, names::CACHE => cache, names::OUTCOME => outcome)
+                    .increment(1);
+                self.publish();
+                return;
+            }
+        };
+        self.cold[slot].fetch_add(1, Relaxed);
+        self.handles.loads[slot - LOAD_SUCCESS].increment(1);
+        self.publish();
+    }
+
+    /// Counts one caller that joined a load in flight.
+    fn on_coalesced(&self) {
+        self.cold[COALESCED].fetch_add(1, Relaxed);
+        self.handles.coalesced.increment(1);
+    }
+
+    /// Counts one batch of `keys` keys, and records `keys` in the
+    /// `cache_batch_size` histogram.
+    #[allow(clippy::cast_precision_loss)] // batch sizes are far below 2^53
+    fn on_batch(&self, keys: usize) {
+        let keys = keys as u64;
+        self.cold[BATCHES].fetch_add(1, Relaxed);
+        self.cold[KEYS_BATCHED].fetch_add(keys, Relaxed);
+        self.handles.batches.increment(1);
+        self.handles.batch_size.record(keys as f64);
+    }
+}
+
+/// Publishes the hits and misses not yet exported, so the recorder ends with
+/// the exact totals.
+impl Drop for CacheMetrics {
+    fn drop(&mut self) {
+        self.publish();
+    }
+}
+
+impl fmt::Debug for CacheMetrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CacheMetrics")
+            .field("name", &self.name)
+            .field("hits", &self.hits.0.load(Relaxed))
+            .field("misses", &self.misses.0.load(Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publish_marks() {
+        assert!(!crosses_publish_mark(0, 1));
+        assert!(crosses_publish_mark(PUBLISH_EVERY - 1, 1));
+        assert!(!crosses_publish_mark(PUBLISH_EVERY, 1));
+        assert!(crosses_publish_mark(10, PUBLISH_EVERY));
+        assert!(!crosses_publish_mark(10, 0));
+    }
+
+    #[test]
+    fn hot_counters_sit_on_lines_of_their_own() {
+        assert_eq!(std::mem::align_of::<Padded>(), 128);
+        assert_eq!(std::mem::size_of::<Padded>(), 128);
+    }
+
+    #[test]
+    fn slots_match_known_variants() {
+        for (i, cause) in KNOWN_CAUSES.into_iter().enumerate() {
+            assert_eq!(cause, RemovalCause::ALL[i]);
+        }
+        assert_eq!(KNOWN_OUTCOMES[LOAD_CANCELLED - LOAD_SUCCESS], LoadOutcome::Cancelled);
+        assert_eq!(KNOWN_CAUSES[EVICT_REPLACED - EVICT_SIZE], RemovalCause::Replaced);
+    }
+}

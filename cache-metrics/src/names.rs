@@ -1,0 +1,33 @@
+//! The names of the exported metrics, and of their labels.
+//!
+//! Every series carries the label [`CACHE`]`="<name>"`; see the crate docs for
+//! the type, unit and meaning of each.
+
+/// Label on every series: the cache name given to
+/// [`CacheMetrics::new`](crate::CacheMetrics::new).
+pub const CACHE: &str = "cache";
+/// Label of [`LOADS`]: `success`, `error`, `panic`, `timeout` or `cancelled`.
+pub const OUTCOME: &str = "outcome";
+/// Label of [`EVICTIONS`]: `size`, `expired`, `explicit` or `replaced`.
+pub const CAUSE: &str = "cause";
+
+/// Counter: lookups that found a live entry.
+pub const HITS: &str = "cache_hits_total";
+/// Counter: lookups that found no live entry.
+pub const MISSES: &str = "cache_misses_total";
+/// Counter, labelled [`OUTCOME`]: loads finished.
+pub const LOADS: &str = "cache_loads_total";
+/// Counter: callers that joined a load already in flight.
+pub const COALESCED: &str = "cache_coalesced_total";
+/// Counter, labelled [`CAUSE`]: entries that left the cache.
+pub const EVICTIONS: &str = "cache_evictions_total";
+/// Counter: batches dispatched to the batch loader.
+pub const BATCHES: &str = "cache_batches_total";
+/// Gauge: entries held.
+pub const ENTRIES: &str = "cache_entries";
+/// Gauge: total weight held.
+pub const WEIGHTED_SIZE: &str = "cache_weighted_size";
+/// Histogram, in seconds: duration of each load.
+pub const LOAD_DURATION: &str = "cache_load_duration_seconds";
+/// Histogram: distinct keys per batch.
+pub const BATCH_SIZE: &str = "cache_batch_size";
