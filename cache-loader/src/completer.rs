@@ -2,13 +2,12 @@
 //! hanging.
 
 use std::fmt;
-use std::hash::Hash;
 
 use cache_core::LoadOutcome;
 use cache_core::error::CacheError;
 
 use crate::flight::Flight;
-use crate::single_flight::Table;
+use crate::single_flight::Detach;
 use crate::sync::Arc;
 use crate::waiter::Waiter;
 
@@ -20,15 +19,15 @@ use crate::waiter::Waiter;
 /// aborted, the runtime shut down) still removes the key and wakes every
 /// waiter with [`CacheError::LoadCancelled`]: no waiter hangs and the table
 /// never leaks the key.
-pub struct Completer<K: Hash + Eq, V> {
-    table: Arc<Table<K, V>>,
+pub struct Completer<K, V> {
+    table: Arc<dyn Detach<K, V>>,
     key: K,
     flight: Arc<Flight<V>>,
     done: bool,
 }
 
-impl<K: Hash + Eq, V: Clone> Completer<K, V> {
-    pub(crate) fn new(table: Arc<Table<K, V>>, key: K, flight: Arc<Flight<V>>) -> Self {
+impl<K, V: Clone> Completer<K, V> {
+    pub(crate) fn new(table: Arc<dyn Detach<K, V>>, key: K, flight: Arc<Flight<V>>) -> Self {
         Self { table, key, flight, done: false }
     }
 
@@ -67,18 +66,18 @@ impl<K: Hash + Eq, V: Clone> Completer<K, V> {
     /// Removes the key from the table if this load is still its current one,
     /// running `on_current` under the lock in that case.
     fn detach<R>(&self, on_current: impl FnOnce(&K) -> R) -> Option<R> {
-        let mut shard = self.table.shard(&self.key);
-        let current = shard.get(&self.key).is_some_and(|f| Arc::ptr_eq(f, &self.flight));
-        if current {
-            shard.remove(&self.key);
-            Some(on_current(&self.key))
-        } else {
-            None
-        }
+        let mut on_current = Some(on_current);
+        let mut out = None;
+        self.table.detach_if_current(&self.key, &self.flight, &mut |key| {
+            if let Some(f) = on_current.take() {
+                out = Some(f(key));
+            }
+        });
+        out
     }
 }
 
-impl<K: Hash + Eq, V> Drop for Completer<K, V> {
+impl<K, V> Drop for Completer<K, V> {
     fn drop(&mut self) {
         if !self.done {
             self.cancel();
@@ -86,21 +85,16 @@ impl<K: Hash + Eq, V> Drop for Completer<K, V> {
     }
 }
 
-impl<K: Hash + Eq, V> Completer<K, V> {
+impl<K, V> Completer<K, V> {
     #[cold]
     fn cancel(&mut self) {
-        {
-            let mut shard = self.table.shard(&self.key);
-            if shard.get(&self.key).is_some_and(|f| Arc::ptr_eq(f, &self.flight)) {
-                shard.remove(&self.key);
-            }
-        }
-        self.table.observer.on_load(LoadOutcome::Cancelled, std::time::Duration::ZERO);
+        self.table.detach_if_current(&self.key, &self.flight, &mut |_| {});
+        self.table.observer().on_load(LoadOutcome::Cancelled, std::time::Duration::ZERO);
         self.flight.finish(Err(CacheError::LoadCancelled));
     }
 }
 
-impl<K: Hash + Eq + fmt::Debug, V> fmt::Debug for Completer<K, V> {
+impl<K: fmt::Debug, V> fmt::Debug for Completer<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Completer").field("key", &self.key).field("done", &self.done).finish()
     }

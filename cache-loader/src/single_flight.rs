@@ -15,7 +15,7 @@ const SHARDS: usize = 16;
 
 /// What [`SingleFlight::join`] found for a key.
 #[derive(Debug)]
-pub enum Joined<K: Hash + Eq, V> {
+pub enum Joined<K, V> {
     /// The probe found the value (a load that finished meanwhile stored it).
     Present(V),
     /// A load of the key is in flight: wait for it.
@@ -80,10 +80,39 @@ where
     }
 }
 
+/// What a [`Completer`] needs of the table, without the key bounds (so the
+/// completer, and the types holding one, carry none).
+pub(crate) trait Detach<K, V>: Send + Sync {
+    /// If `flight` is still the load in flight for `key`, removes it and runs
+    /// `on_current` under the key's lock.
+    fn detach_if_current(&self, key: &K, flight: &Arc<Flight<V>>, on_current: &mut dyn FnMut(&K));
+
+    /// The observer load outcomes are reported to.
+    fn observer(&self) -> &dyn LoadObserver;
+}
+
+impl<K, V> Detach<K, V> for Table<K, V>
+where
+    K: Hash + Eq + Send,
+    V: Send + Sync,
+{
+    fn detach_if_current(&self, key: &K, flight: &Arc<Flight<V>>, on_current: &mut dyn FnMut(&K)) {
+        let mut shard = self.shard(key);
+        if shard.get(key).is_some_and(|f| Arc::ptr_eq(f, flight)) {
+            shard.remove(key);
+            on_current(key);
+        }
+    }
+
+    fn observer(&self) -> &dyn LoadObserver {
+        &*self.observer
+    }
+}
+
 impl<K, V> SingleFlight<K, V>
 where
-    K: Hash + Eq + Clone,
-    V: Clone,
+    K: Hash + Eq + Clone + Send + 'static,
+    V: Clone + Send + Sync + 'static,
 {
     /// An empty table reporting to no observer.
     #[must_use]
@@ -119,7 +148,8 @@ where
         let flight = Arc::new(Flight::new());
         shard.insert(key.clone(), Arc::clone(&flight));
         drop(shard);
-        Joined::Leading(Completer::new(Arc::clone(&self.inner), key.clone(), flight))
+        let table: Arc<dyn Detach<K, V>> = Arc::clone(&self.inner) as _;
+        Joined::Leading(Completer::new(table, key.clone(), flight))
     }
 
     /// Detaches the load in flight for `key` (if any) and runs `write` under
@@ -162,8 +192,8 @@ where
 
 impl<K, V> Default for SingleFlight<K, V>
 where
-    K: Hash + Eq + Clone,
-    V: Clone,
+    K: Hash + Eq + Clone + Send + 'static,
+    V: Clone + Send + Sync + 'static,
 {
     fn default() -> Self {
         Self::new()

@@ -61,11 +61,11 @@ pub type Commit<K, V> = Arc<dyn Fn(&K, &V) + Send + Sync>;
 /// assert_eq!(calls.load(Ordering::SeqCst), 1, "one batch for all three requests");
 /// # }
 /// ```
-pub struct Batcher<K: Hash + Eq, V> {
+pub struct Batcher<K, V> {
     inner: Arc<Inner<K, V>>,
 }
 
-struct Inner<K: Hash + Eq, V> {
+struct Inner<K, V> {
     flights: SingleFlight<K, V>,
     loader: Arc<dyn BatchLoader<K, V>>,
     config: BatchConfig,
@@ -74,7 +74,7 @@ struct Inner<K: Hash + Eq, V> {
     pending: Mutex<Pending<K, V>>,
 }
 
-struct Pending<K: Hash + Eq, V> {
+struct Pending<K, V> {
     batch: Vec<Completer<K, V>>,
     /// Bumped at every dispatch, so a window timer armed for an earlier batch
     /// never dispatches a later one early.
@@ -267,13 +267,13 @@ where
     }
 }
 
-impl<K: Hash + Eq, V> Clone for Batcher<K, V> {
+impl<K, V> Clone for Batcher<K, V> {
     fn clone(&self) -> Self {
         Self { inner: Arc::clone(&self.inner) }
     }
 }
 
-impl<K: Hash + Eq, V> fmt::Debug for Batcher<K, V> {
+impl<K, V> fmt::Debug for Batcher<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Batcher")
             .field("config", &self.inner.config)
