@@ -74,3 +74,56 @@ where
         }
     }
 }
+
+impl<K, V> SingleFlight<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// As [`get_or_load`](Self::get_or_load), but the load runs inside the
+    /// leader's own future instead of a spawned task, so `loader` and its
+    /// future may borrow (a `&self`, a `&Db`), and no runtime is needed.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, by hand-over: if the leader is dropped mid-load, its
+    /// [`Completer`](crate::Completer) wakes the waiters, and the first of
+    /// them to run takes the load over with its own `loader` (the others wait
+    /// for that one). No waiter hangs; the price, against
+    /// [`get_or_load`](Self::get_or_load), is that a leader which is never
+    /// polled again (but not dropped) delays its waiters until it is.
+    ///
+    /// # Concurrent calls on the same key
+    ///
+    /// One `loader` runs at a time per key; waiters share its result, error
+    /// included, and only take over when the leader was cancelled.
+    pub async fn get_or_load_inline<F, Fut, E>(
+        &self,
+        key: K,
+        probe: impl Fn() -> Option<V>,
+        loader: F,
+        timeout: Option<Duration>,
+        commit: impl FnOnce(&K, &V),
+    ) -> Result<V, CacheError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+        E: Into<BoxError>,
+    {
+        loop {
+            match self.join(&key, &probe) {
+                Joined::Present(value) => return Ok(value),
+                Joined::Waiting(waiter) => match waiter.wait().await {
+                    Err(CacheError::LoadCancelled) => continue, // take over
+                    result => return result,
+                },
+                Joined::Leading(completer) => {
+                    let load = async move { loader().await.map_err(Into::into) };
+                    let result = run_guarded(load, timeout, &**self.observer()).await;
+                    completer.complete(result.clone(), commit);
+                    return result;
+                }
+            }
+        }
+    }
+}

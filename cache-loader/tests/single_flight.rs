@@ -362,3 +362,62 @@ async fn the_probe_prevents_a_second_load_after_one_completed() {
     }
     assert_eq!(flights.in_flight(), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn inline_loads_may_borrow_and_coalesce() {
+    let flights = SingleFlight::<u64, String>::new();
+    let calls = AtomicUsize::new(0); // borrowed, not 'static
+    let map = store();
+    let load = || {
+        flights.get_or_load_inline(
+            1,
+            || None,
+            || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Ok::<_, DbDown>("inline".to_string())
+            },
+            None,
+            |k, v| {
+                map.lock().insert(*k, v.clone());
+            },
+        )
+    };
+    let (a, b, c) = tokio::join!(load(), load(), load());
+    assert_eq!(
+        (a.unwrap(), b.unwrap(), c.unwrap()),
+        ("inline".into(), "inline".into(), "inline".into())
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+    assert_eq!(map.lock().get(&1).map(String::as_str), Some("inline"));
+    assert_eq!(flights.in_flight(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_waiter_takes_an_inline_load_over_when_its_leader_is_dropped() {
+    let flights = SingleFlight::<u64, String>::new();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let load = |value: &'static str| {
+        let calls = Arc::clone(&calls);
+        flights.get_or_load_inline(
+            1,
+            || None,
+            move || async move {
+                calls.fetch_add(1, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Ok::<_, DbDown>(value.to_string())
+            },
+            None,
+            |_, _| {},
+        )
+    };
+    let mut leader = task::spawn(load("leader"));
+    assert_pending!(leader.poll());
+    let mut waiter = task::spawn(load("waiter"));
+    assert_pending!(waiter.poll());
+    drop(leader); // cancelled mid-load
+    assert!(waiter.is_woken(), "the waiter is woken to take over");
+    assert_eq!(waiter.await.unwrap(), "waiter");
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_eq!(flights.in_flight(), 0);
+}
