@@ -1,5 +1,179 @@
-//! `AsyncCache<K, V>` and its builder: the one type users write, composing a
-//! store, the loading machinery and metrics.
+//! `AsyncCache<K, V>`: an async application-layer cache for tokio services,
+//! the cache in front of a database or a remote API.
+//!
+//! This is the crate users depend on. It composes
+//! - a [`Store`] from [`cache_policies`] (or your own) where entries live,
+//! - the loading machinery of [`cache_loader`]: single-flight loads
+//!   (thundering-herd protection), DataLoader-style batching, warmup,
+//! - [`cache_metrics`]: exact counters, and emission through the `metrics`
+//!   crate,
+//!
+//! behind one type, [`AsyncCache`], assembled by [`AsyncCache::builder`].
+//!
+//! # Examples
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use std::time::Duration;
+//! use cache_facade::{AsyncCache, BatchLoader, BoxError, async_trait};
+//!
+//! #[derive(Debug)]
+//! struct UsersById;
+//!
+//! #[async_trait]
+//! impl BatchLoader<u64, String> for UsersById {
+//!     async fn load_batch(&self, ids: &[u64]) -> Result<HashMap<u64, String>, BoxError> {
+//!         // SELECT id, name FROM users WHERE id IN (...)
+//!         Ok(ids.iter().filter(|id| **id != 0).map(|id| (*id, format!("user-{id}"))).collect())
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let cache: AsyncCache<u64, String> = AsyncCache::builder()
+//!     .name("users")
+//!     .max_capacity(10_000)
+//!     .default_ttl(Duration::from_secs(300))
+//!     .batch_loader(UsersById)
+//!     .batch_window(Duration::from_millis(5))
+//!     .build()?;
+//!
+//! let (a, b, missing) = tokio::join!(cache.get_batched(1), cache.get_batched(2), cache.get_batched(0));
+//! assert_eq!(a?.as_deref(), Some("user-1"));
+//! assert_eq!(b?.as_deref(), Some("user-2"));
+//! assert_eq!(missing?, None);
+//! assert_eq!(cache.metrics().batches, 1, "three requests, one batch");
+//! # Ok(())
+//! # }
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![doc(test(attr(deny(warnings))))]
+
+#[doc(hidden)]
+pub mod __private;
+mod builder;
+mod cache;
+mod default_store;
+pub mod error;
+mod loading;
+mod memoize;
+mod warmup;
+
+pub use builder::AsyncCacheBuilder;
+pub use cache::AsyncCache;
+pub use default_store::default_store;
+pub use memoize::{AsyncLru, AsyncTtl, MemoFn, Memoized};
+
+/// `#[async_lru(maxsize = 128)]`: memoizes an `async fn` (or method) in an
+/// LRU cache, Python's `@AsyncLRU`; the attribute form of [`AsyncLru`].
+///
+/// Companions are generated next to the function, with its visibility:
+/// `<fn>_refresh`, `<fn>_invalidate`, `<fn>_clear`, `<fn>_metrics` and
+/// `<fn>_cache` (details below).
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use cache_facade::async_lru;
+///
+/// static QUERIES: AtomicUsize = AtomicUsize::new(0);
+///
+/// #[async_lru(maxsize = 128)]
+/// async fn user_name(id: u64) -> String {
+///     QUERIES.fetch_add(1, Ordering::SeqCst);
+///     format!("user-{id}")
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// assert_eq!(user_name(7).await, "user-7");
+/// assert_eq!(user_name(7).await, "user-7"); // a hit: the body did not run
+/// assert_eq!(QUERIES.load(Ordering::SeqCst), 1);
+///
+/// user_name_refresh(7).await; // runs the body again, caches the new result
+/// assert!(user_name_invalidate(&7).await);
+/// assert_eq!(user_name_metrics().hits, 1);
+/// # }
+/// ```
+///
+/// A method, with errors: `&self` is never part of the key, `skip_args = 1`
+/// leaves the `&Db` handle out of it, the `&str` argument is keyed as a
+/// `String`, and only `Ok` results are cached.
+///
+/// ```
+/// use cache_facade::async_lru;
+///
+/// #[derive(Debug, Clone, PartialEq)]
+/// struct NotFound(String);
+/// impl std::fmt::Display for NotFound {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         write!(f, "no user {}", self.0)
+///     }
+/// }
+/// impl std::error::Error for NotFound {}
+///
+/// struct Db;
+/// struct Users;
+///
+/// impl Users {
+///     #[async_lru(maxsize = 1_000, skip_args = 1, name = "users_by_login")]
+///     async fn by_login(&self, _db: &Db, login: &str) -> Result<u64, NotFound> {
+///         if login == "ada" { Ok(1) } else { Err(NotFound(login.to_owned())) }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let users = Users;
+/// assert_eq!(users.by_login(&Db, "ada").await, Ok(1));
+/// assert_eq!(users.by_login(&Db, "bob").await, Err(NotFound("bob".into())));
+/// assert_eq!(Users::by_login_metrics().size, 1, "the error was not cached");
+/// assert!(Users::by_login_invalidate(&"ada".to_string()).await);
+/// # }
+/// ```
+#[doc(inline)]
+pub use cache_macros::async_lru;
+
+/// `#[async_ttl(ttl_secs = 60, maxsize = 1024)]`: memoizes an `async fn` (or
+/// method) in a cache whose results expire, Python's `@AsyncTTL`; the
+/// attribute form of [`AsyncTtl`]. Same companions as [`async_lru`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use cache_facade::async_ttl;
+///
+/// #[async_ttl(ttl_secs = 60, maxsize = 1024)]
+/// async fn price(sku: &str, region: u8) -> Result<u64, std::fmt::Error> {
+///     Ok(sku.len() as u64 * u64::from(region))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// assert_eq!(price("abc", 2).await, Ok(6));
+/// assert_eq!(price_metrics().size, 1);
+/// tokio::time::advance(Duration::from_secs(60)).await;
+/// assert_eq!(price_metrics().size, 0, "expired after its TTL");
+/// # }
+/// ```
+#[doc(inline)]
+pub use cache_macros::async_ttl;
+
+pub use cache_core::{
+    BatchLoader, BoxError, Capacity, EvictionListener, EvictionPolicy, LoadObserver, LoadOutcome,
+    Loader, RemovalCause, Store, Weigher, async_trait, batch_loader_fn, loader_fn, time,
+    weigher_fn,
+};
+pub use cache_loader::{WarmupFailure, WarmupReport};
+pub use cache_metrics::{Evictions, LoadErrors, MetricsSnapshot};
+pub use cache_policies::{
+    Fifo, Lfu, Lru, LruStore, MokaStore, PolicyStore, PolicyStoreBuilder, Sieve, TtlStore, WTinyLfu,
+};
+
+/// The README's code blocks, compiled and run as doc tests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

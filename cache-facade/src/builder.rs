@@ -1,0 +1,375 @@
+//! [`AsyncCacheBuilder`]: assembling a cache, and refusing bad settings.
+
+use std::fmt;
+use std::hash::Hash;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cache_core::{BatchLoader, Capacity, LoadObserver, Loader, Store, Weigher};
+use cache_loader::{BatchConfig, Batcher, DEFAULT_WARMUP_CONCURRENCY, SingleFlight};
+use cache_metrics::CacheMetrics;
+
+use crate::cache::{AsyncCache, Inner};
+use crate::default_store::default_store;
+use crate::error::BuildError;
+
+/// Assembles an [`AsyncCache`]. Every setting is optional; `build` checks
+/// them together and names the first one that is wrong.
+///
+/// | setting | default |
+/// |---|---|
+/// | [`name`](Self::name) | `"default"` |
+/// | [`max_capacity`](Self::max_capacity) | unbounded |
+/// | [`weigher`](Self::weigher) | every entry weighs 1 |
+/// | [`default_ttl`](Self::default_ttl) | entries never expire |
+/// | [`store`](Self::store) | the default store (see [`default_store`](crate::default_store())) |
+/// | [`loader`](Self::loader) / [`batch_loader`](Self::batch_loader) | none |
+/// | [`batch_window`](Self::batch_window) / [`max_batch_size`](Self::max_batch_size) | 5 ms / 100 |
+/// | [`max_batches_in_flight`](Self::max_batches_in_flight) | no cap |
+/// | [`load_timeout`](Self::load_timeout) | none |
+/// | [`warmup_concurrency`](Self::warmup_concurrency) | 16 |
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use cache_facade::{AsyncCache, LruStore};
+///
+/// let cache: AsyncCache<String, Vec<u8>> = AsyncCache::builder()
+///     .name("pages")
+///     .store(LruStore::new(3))
+///     .default_ttl(Duration::from_secs(60))
+///     .build()
+///     .unwrap();
+/// assert_eq!(cache.name(), "pages");
+///
+/// // A store bounded at 3 cannot honour a capacity of 10: refused, by name.
+/// let err = AsyncCache::<String, Vec<u8>>::builder()
+///     .store(LruStore::new(3))
+///     .max_capacity(10)
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err.setting(), "max_capacity");
+/// ```
+#[must_use]
+pub struct AsyncCacheBuilder<K, V> {
+    name: Option<String>,
+    max_capacity: Option<u64>,
+    weigher: Option<Weigher<K, V>>,
+    default_ttl: Option<Duration>,
+    store: Option<Arc<dyn Store<K, V>>>,
+    loader: Option<Arc<dyn Loader<K, V>>>,
+    batch_loader: Option<Arc<dyn BatchLoader<K, V>>>,
+    batch_window: Option<Duration>,
+    max_batch_size: Option<usize>,
+    max_batches_in_flight: Option<usize>,
+    load_timeout: Option<Duration>,
+    warmup_concurrency: Option<usize>,
+}
+
+impl<K, V> AsyncCacheBuilder<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    pub(crate) fn new() -> Self {
+        Self {
+            name: None,
+            max_capacity: None,
+            weigher: None,
+            default_ttl: None,
+            store: None,
+            loader: None,
+            batch_loader: None,
+            batch_window: None,
+            max_batch_size: None,
+            max_batches_in_flight: None,
+            load_timeout: None,
+            warmup_concurrency: None,
+        }
+    }
+
+    /// The name labelling every metric of this cache (`cache="<name>"`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The most entries the default store holds, or the most total weight
+    /// with a [`weigher`](Self::weigher). Unset: unbounded. With a
+    /// [`store`](Self::store), it must equal the store's own bound.
+    pub fn max_capacity(mut self, max: u64) -> Self {
+        self.max_capacity = Some(max);
+        self
+    }
+
+    /// Weighs entries, so [`max_capacity`](Self::max_capacity) is a budget
+    /// (bytes, say) rather than an entry count. Applies to the default store;
+    /// give a custom store its weigher directly.
+    pub fn weigher(mut self, weigher: impl Fn(&K, &V) -> u32 + Send + Sync + 'static) -> Self {
+        self.weigher = Some(cache_core::weigher_fn(weigher));
+        self
+    }
+
+    /// How long entries live unless inserted with their own TTL. Unset:
+    /// forever.
+    pub fn default_ttl(mut self, ttl: Duration) -> Self {
+        self.default_ttl = Some(ttl);
+        self
+    }
+
+    /// Keeps entries in `store` instead of the default store: an
+    /// [`LruStore`](crate::LruStore), [`TtlStore`](crate::TtlStore),
+    /// [`MokaStore`](crate::MokaStore), [`PolicyStore`](crate::PolicyStore)
+    /// or your own [`Store`].
+    pub fn store(mut self, store: impl Store<K, V> + 'static) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// As [`store`](Self::store), for a store already shared behind an `Arc`.
+    pub fn shared_store(mut self, store: Arc<dyn Store<K, V>>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The [`Loader`] behind [`AsyncCache::load`].
+    pub fn loader(mut self, loader: impl Loader<K, V> + 'static) -> Self {
+        self.loader = Some(Arc::new(loader));
+        self
+    }
+
+    /// The [`BatchLoader`] behind [`AsyncCache::get_batched`] and
+    /// [`AsyncCache::get_many`].
+    pub fn batch_loader(mut self, loader: impl BatchLoader<K, V> + 'static) -> Self {
+        self.batch_loader = Some(Arc::new(loader));
+        self
+    }
+
+    /// How long a batch collects keys after its first one (default 5 ms).
+    /// Requires a [`batch_loader`](Self::batch_loader).
+    pub fn batch_window(mut self, window: Duration) -> Self {
+        self.batch_window = Some(window);
+        self
+    }
+
+    /// The most keys per `load_batch` call (default 100). Requires a
+    /// [`batch_loader`](Self::batch_loader).
+    pub fn max_batch_size(mut self, max: usize) -> Self {
+        self.max_batch_size = Some(max);
+        self
+    }
+
+    /// The most batches loading at once (default: no cap). Requires a
+    /// [`batch_loader`](Self::batch_loader).
+    pub fn max_batches_in_flight(mut self, max: usize) -> Self {
+        self.max_batches_in_flight = Some(max);
+        self
+    }
+
+    /// A time limit for each load and each batch; an elapsed load fails its
+    /// callers with [`CacheError::Timeout`](crate::error::CacheError::Timeout).
+    /// Unset: none.
+    pub fn load_timeout(mut self, timeout: Duration) -> Self {
+        self.load_timeout = Some(timeout);
+        self
+    }
+
+    /// The most loads [`AsyncCache::warmup`] runs at once (default 16).
+    pub fn warmup_concurrency(mut self, max: usize) -> Self {
+        self.warmup_concurrency = Some(max);
+        self
+    }
+
+    /// Builds the cache.
+    ///
+    /// Install a `metrics` recorder before calling it: the cache registers its
+    /// metric handles here.
+    ///
+    /// # Errors
+    ///
+    /// A [`BuildError`] naming the setting when: `name` is empty;
+    /// `max_capacity` is 0, or differs from the bound of the given `store`;
+    /// `weigher` is set together with a `store`, or without `max_capacity`;
+    /// `default_ttl` or `load_timeout` is zero; a batching setting is given
+    /// without a `batch_loader`, or is out of range; `warmup_concurrency` is
+    /// 0.
+    pub fn build(self) -> Result<AsyncCache<K, V>, BuildError> {
+        let name = self.name.unwrap_or_else(|| "default".to_owned());
+        if name.is_empty() {
+            return Err(BuildError::new("name", "must not be empty"));
+        }
+        if self.max_capacity == Some(0) {
+            return Err(BuildError::new(
+                "max_capacity",
+                "must be at least 1 (leave it unset for no bound)",
+            ));
+        }
+        if self.default_ttl == Some(Duration::ZERO) {
+            return Err(BuildError::new(
+                "default_ttl",
+                "must be longer than zero (leave it unset for no expiry)",
+            ));
+        }
+        if self.load_timeout == Some(Duration::ZERO) {
+            return Err(BuildError::new("load_timeout", "must be longer than zero"));
+        }
+        if self.warmup_concurrency == Some(0) {
+            return Err(BuildError::new("warmup_concurrency", "must be at least 1"));
+        }
+        let store = match self.store {
+            Some(store) => {
+                check_custom_store(&*store, self.max_capacity, self.weigher.is_some())?;
+                store
+            }
+            None => {
+                if self.weigher.is_some() && self.max_capacity.is_none() {
+                    return Err(BuildError::new(
+                        "weigher",
+                        "needs a max_capacity to weigh entries against",
+                    ));
+                }
+                default_store(self.max_capacity, self.weigher)
+            }
+        };
+        let batch_config = batch_config(
+            self.batch_loader.is_some(),
+            self.batch_window,
+            self.max_batch_size,
+            self.max_batches_in_flight,
+            self.load_timeout,
+        )?;
+
+        let metrics = Arc::new(CacheMetrics::new(name.clone()));
+        store.add_eviction_listener(metrics.eviction_listener());
+        let observer: Arc<dyn LoadObserver> = Arc::clone(&metrics) as _;
+        let flights = SingleFlight::with_observer(observer);
+        let commit = committer(&store, self.default_ttl);
+        let batcher = match (self.batch_loader, batch_config) {
+            (Some(loader), Some(config)) => {
+                let batcher = Batcher::new(flights.clone(), loader, config, Arc::clone(&commit))
+                    .map_err(|e| BuildError::new(e.setting(), e.to_string()))?;
+                Some(batcher)
+            }
+            _ => None,
+        };
+        let inner = Inner {
+            name,
+            store,
+            flights,
+            batcher,
+            loader: self.loader,
+            commit,
+            default_ttl: self.default_ttl,
+            load_timeout: self.load_timeout,
+            warmup_concurrency: self.warmup_concurrency.unwrap_or(DEFAULT_WARMUP_CONCURRENCY),
+            metrics,
+        };
+        Ok(AsyncCache { inner: Arc::new(inner) })
+    }
+}
+
+/// A custom store must agree with the capacity settings given beside it.
+fn check_custom_store<K, V>(
+    store: &dyn Store<K, V>,
+    max_capacity: Option<u64>,
+    weigher: bool,
+) -> Result<(), BuildError> {
+    if weigher {
+        return Err(BuildError::new(
+            "weigher",
+            "cannot be applied to a custom store: give the store its own weigher",
+        ));
+    }
+    if let Some(wanted) = max_capacity {
+        let held = store.capacity();
+        if held.limit() != Some(wanted) {
+            return Err(BuildError::new(
+                "max_capacity",
+                format!(
+                    "{wanted} cannot be honoured by the given store, whose bound is {}",
+                    describe(held)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn describe(capacity: Capacity) -> String {
+    match capacity {
+        Capacity::Entries(n) => format!("{n} entries"),
+        Capacity::Weight(n) => format!("a weight of {n}"),
+        _ => "unbounded".to_owned(),
+    }
+}
+
+/// The batching settings, checked; `None` without a batch loader.
+fn batch_config(
+    has_loader: bool,
+    window: Option<Duration>,
+    max_batch_size: Option<usize>,
+    max_in_flight: Option<usize>,
+    timeout: Option<Duration>,
+) -> Result<Option<BatchConfig>, BuildError> {
+    if !has_loader {
+        let given = [
+            ("batch_window", window.is_some()),
+            ("max_batch_size", max_batch_size.is_some()),
+            ("max_batches_in_flight", max_in_flight.is_some()),
+        ];
+        if let Some((setting, _)) = given.into_iter().find(|(_, set)| *set) {
+            return Err(BuildError::new(setting, "has no effect without a batch_loader"));
+        }
+        return Ok(None);
+    }
+    let mut config = BatchConfig::default().max_in_flight(max_in_flight).timeout(timeout);
+    if let Some(window) = window {
+        config = config.window(window);
+    }
+    if let Some(max) = max_batch_size {
+        config = config.max_batch_size(max);
+    }
+    config.validate().map_err(|e| {
+        let setting = match e.setting() {
+            "max_in_flight" => "max_batches_in_flight",
+            "timeout" => "load_timeout",
+            other => other,
+        };
+        BuildError::new(setting, e.to_string())
+    })?;
+    Ok(Some(config))
+}
+
+/// Stores a loaded value with the default TTL, counted from the moment the
+/// load ends.
+fn committer<K, V>(
+    store: &Arc<dyn Store<K, V>>,
+    ttl: Option<Duration>,
+) -> cache_loader::Commit<K, V>
+where
+    K: Clone + 'static,
+    V: Clone + 'static,
+{
+    let store = Arc::clone(store);
+    Arc::new(move |key: &K, value: &V| {
+        store.insert(key.clone(), value.clone(), ttl.and_then(cache_core::time::deadline_after));
+    })
+}
+
+impl<K, V> fmt::Debug for AsyncCacheBuilder<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncCacheBuilder")
+            .field("name", &self.name)
+            .field("max_capacity", &self.max_capacity)
+            .field("weigher", &self.weigher.is_some())
+            .field("default_ttl", &self.default_ttl)
+            .field("store", &self.store.as_ref().map(|s| s.capacity()))
+            .field("loader", &self.loader.is_some())
+            .field("batch_loader", &self.batch_loader.is_some())
+            .field("batch_window", &self.batch_window)
+            .field("max_batch_size", &self.max_batch_size)
+            .field("load_timeout", &self.load_timeout)
+            .finish_non_exhaustive()
+    }
+}

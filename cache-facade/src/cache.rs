@@ -1,0 +1,254 @@
+//! [`AsyncCache`]: the type users hold, and its lookup and write operations.
+
+use std::fmt;
+use std::hash::Hash;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cache_core::time::deadline_after;
+use cache_core::{Loader, Store};
+use cache_loader::{Batcher, Commit, SingleFlight};
+use cache_metrics::{CacheMetrics, MetricsSnapshot};
+
+use crate::builder::AsyncCacheBuilder;
+
+/// An async application-layer cache in front of a database or a remote API.
+///
+/// `AsyncCache` composes a [`Store`] (where entries live), the loading
+/// machinery of [`cache_loader`] (single-flight, batching, warmup) and
+/// [`cache_metrics`] (exact counters, `metrics`-crate emission). Build one with
+/// [`AsyncCache::builder`]. It is cheap to clone: clones share one cache, so
+/// hand a clone to every task.
+///
+/// # Semantics
+///
+/// - **Single-flight**: concurrent misses of one key run one load; every
+///   caller gets a clone of its value ([`get_with`](Self::get_with),
+///   [`load`](Self::load), [`get_batched`](Self::get_batched)).
+/// - **Errors are never cached**: every caller of a failed load gets the
+///   error, and the next request loads again.
+/// - **Explicit writes win**: a load that began before an
+///   [`insert`](Self::insert), [`remove`](Self::remove) or
+///   [`clear`](Self::clear) of its key still answers its waiters, but its
+///   value is never stored over the newer state, and later requests do not
+///   join it.
+/// - **Expiry**: entries expire after the default TTL unless inserted with
+///   their own; an expired entry is never returned. Time is tokio's clock
+///   (see [`cache_core::time`]), so tests can pause it.
+/// - **Metrics**: every lookup counts as exactly one hit or one miss; `clear`
+///   empties the cache but keeps the counters ([`reset_metrics`](Self::reset_metrics)
+///   zeroes them).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use cache_facade::AsyncCache;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let cache: AsyncCache<u64, String> = AsyncCache::builder()
+///     .name("users")
+///     .max_capacity(1_000)
+///     .default_ttl(Duration::from_secs(300))
+///     .build()?;
+///
+/// let name = cache.get_with(7, || async { Ok::<_, std::io::Error>("ada".to_string()) }).await?;
+/// assert_eq!(name, "ada");
+/// assert_eq!(cache.get(&7).await.as_deref(), Some("ada"));
+///
+/// cache.remove(&7).await;
+/// assert_eq!(cache.get(&7).await, None);
+///
+/// let m = cache.metrics();
+/// assert_eq!((m.hits, m.misses, m.loads), (1, 2, 1));
+/// # Ok(())
+/// # }
+/// ```
+pub struct AsyncCache<K, V> {
+    pub(crate) inner: Arc<Inner<K, V>>,
+}
+
+pub(crate) struct Inner<K, V> {
+    pub(crate) name: String,
+    pub(crate) store: Arc<dyn Store<K, V>>,
+    pub(crate) flights: SingleFlight<K, V>,
+    pub(crate) batcher: Option<Batcher<K, V>>,
+    pub(crate) loader: Option<Arc<dyn Loader<K, V>>>,
+    /// Stores a loaded value with the default TTL.
+    pub(crate) commit: Commit<K, V>,
+    pub(crate) default_ttl: Option<Duration>,
+    pub(crate) load_timeout: Option<Duration>,
+    pub(crate) warmup_concurrency: usize,
+    pub(crate) metrics: Arc<CacheMetrics>,
+}
+
+impl<K, V> AsyncCache<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// A builder with every setting at its default: unnamed (`"default"`),
+    /// unbounded, no TTL, the default store.
+    pub fn builder() -> AsyncCacheBuilder<K, V> {
+        AsyncCacheBuilder::new()
+    }
+
+    /// A clone of the live value for `key`, or `None`. Counts one hit or one
+    /// miss; never loads.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it completes without awaiting anything.
+    pub async fn get(&self, key: &K) -> Option<V> {
+        self.lookup(key)
+    }
+
+    /// The store lookup behind every read: counts the hit or the miss.
+    #[inline]
+    pub(crate) fn lookup(&self, key: &K) -> Option<V> {
+        let found = self.inner.store.get(key);
+        if found.is_some() {
+            self.inner.metrics.record_hit();
+        } else {
+            self.inner.metrics.record_miss();
+        }
+        found
+    }
+
+    /// Whether a live entry for `key` is present. Not counted as a lookup.
+    #[must_use]
+    pub fn contains_key(&self, key: &K) -> bool {
+        self.inner.store.contains_key(key)
+    }
+
+    /// Inserts `value` for `key` with the default TTL, replacing any entry
+    /// and winning over any load of `key` in flight.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it completes without awaiting anything.
+    pub async fn insert(&self, key: K, value: V) {
+        self.insert_with_ttl(key, value, self.inner.default_ttl).await;
+    }
+
+    /// Inserts `value` for `key`, expiring after `ttl`; `None` (or an
+    /// `Option::<Duration>::None`) means it never expires, whatever the
+    /// default TTL.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it completes without awaiting anything.
+    pub async fn insert_with_ttl(&self, key: K, value: V, ttl: impl Into<Option<Duration>>) {
+        let deadline = ttl.into().and_then(deadline_after);
+        let store = &self.inner.store;
+        self.inner.flights.invalidate(&key.clone(), || store.insert(key, value, deadline));
+        self.publish_size();
+    }
+
+    /// Removes the entry for `key`, returning its value if it was live. A
+    /// load of `key` in flight will not store its value afterwards.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it completes without awaiting anything.
+    pub async fn remove(&self, key: &K) -> Option<V> {
+        let store = &self.inner.store;
+        let removed = self.inner.flights.invalidate(key, || store.remove(key));
+        self.publish_size();
+        removed
+    }
+
+    /// Removes every entry; loads in flight will not store their values
+    /// afterwards. Counters are kept (see [`reset_metrics`](Self::reset_metrics)).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it completes without awaiting anything.
+    pub async fn clear(&self) {
+        let store = &self.inner.store;
+        self.inner.flights.invalidate_all(|| store.clear());
+        self.publish_size();
+    }
+
+    /// The number of live entries, exact: deferred store work (expired
+    /// entries, buffered evictions) is done first.
+    #[must_use]
+    pub fn len(&self) -> u64 {
+        self.inner.store.run_pending_tasks();
+        self.inner.store.len()
+    }
+
+    /// Whether the cache holds no live entry.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The total weight held (the entry count without a weigher), exact as
+    /// [`len`](Self::len).
+    #[must_use]
+    pub fn weighted_size(&self) -> u64 {
+        self.inner.store.run_pending_tasks();
+        self.inner.store.weighted_size()
+    }
+
+    /// The name labelling this cache's metrics.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// A snapshot of the counters, with the exact current size. Also updates
+    /// the size gauges and publishes pending hit and miss counts to the
+    /// `metrics` recorder.
+    #[must_use]
+    pub fn metrics(&self) -> MetricsSnapshot {
+        let entries = self.len();
+        self.inner.metrics.snapshot(entries, self.inner.store.weighted_size())
+    }
+
+    /// Zeroes the counters a [`metrics`](Self::metrics) snapshot reports.
+    /// Series already exported through the `metrics` crate keep growing (they
+    /// are monotonic counters).
+    pub fn reset_metrics(&self) {
+        self.inner.metrics.reset();
+    }
+
+    /// The default TTL given to the builder.
+    #[must_use]
+    pub fn default_ttl(&self) -> Option<Duration> {
+        self.inner.default_ttl
+    }
+
+    /// The store, for inspection (its capacity, say). Writing to it directly
+    /// bypasses invalidation of loads in flight and the metrics.
+    #[must_use]
+    pub fn store(&self) -> &Arc<dyn Store<K, V>> {
+        &self.inner.store
+    }
+
+    /// Sets the size gauges after a write.
+    pub(crate) fn publish_size(&self) {
+        let store = &self.inner.store;
+        self.inner.metrics.set_size(store.len(), store.weighted_size());
+    }
+}
+
+impl<K, V> Clone for AsyncCache<K, V> {
+    fn clone(&self) -> Self {
+        Self { inner: Arc::clone(&self.inner) }
+    }
+}
+
+impl<K, V> fmt::Debug for AsyncCache<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncCache")
+            .field("name", &self.inner.name)
+            .field("entries", &self.inner.store.len())
+            .field("capacity", &self.inner.store.capacity())
+            .field("default_ttl", &self.inner.default_ttl)
+            .field("batching", &self.inner.batcher.is_some())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,85 @@
+//! [`AsyncTtl`]: Python's `@AsyncTTL(time_to_live=.., maxsize=..)` as a
+//! function wrapper.
+
+use std::time::Duration;
+
+use cache_policies::{LruStore, TtlStore};
+
+use super::memo_fn::MemoFn;
+use super::memoized::Memoized;
+use crate::cache::AsyncCache;
+
+/// Memoizes an async function; each result lives `ttl` (Python's
+/// `@AsyncTTL(time_to_live=60, maxsize=1024)`).
+///
+/// The cache is an [`AsyncCache`] over a [`TtlStore`]: expired results are
+/// purged without reads, and when [`max_capacity`](AsyncTtl::max_capacity)
+/// is reached the result closest to expiry leaves first. A zero `ttl` caches
+/// nothing (concurrent equal calls still share one run).
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use cache_facade::AsyncTtl;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() {
+/// let price = AsyncTtl::new(Duration::from_secs(60))
+///     .max_capacity(1024)
+///     .memoize(|sku: String, region: &'static str| async move {
+///         Ok::<_, std::io::Error>(sku.len() as u64 * if region == "eu" { 2 } else { 1 })
+///     });
+/// assert_eq!(price.call(("abc".to_string(), "eu")).await.unwrap(), 6);
+/// tokio::time::advance(Duration::from_secs(60)).await;
+/// assert_eq!(price.metrics().size, 0, "expired after its TTL");
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct AsyncTtl {
+    ttl: Duration,
+    max_capacity: Option<u64>,
+    name: String,
+}
+
+impl AsyncTtl {
+    /// Results live `ttl` after they are computed.
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl, max_capacity: None, name: "memoized".to_owned() }
+    }
+
+    /// At most `max` cached results (default: no bound).
+    pub fn max_capacity(mut self, max: u64) -> Self {
+        self.max_capacity = Some(max);
+        self
+    }
+
+    /// The name labelling the cache's metrics (default `"memoized"`).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Wraps `function`; see [`Memoized`].
+    pub fn memoize<F, Args>(self, function: F) -> Memoized<F, Args>
+    where
+        F: MemoFn<Args>,
+    {
+        let name = if self.name.is_empty() { "memoized".to_owned() } else { self.name };
+        let builder = AsyncCache::builder().name(name);
+        let builder = if self.ttl.is_zero() || self.max_capacity == Some(0) {
+            // Results expire at once: keep none (calls are still coalesced).
+            builder.store(LruStore::new(0))
+        } else {
+            let store = TtlStore::new(None);
+            let store = match self.max_capacity {
+                Some(max) => store.max_capacity(max),
+                None => store,
+            };
+            builder.store(store).default_ttl(self.ttl)
+        };
+        let cache = builder.build();
+        Memoized::new(function, cache.unwrap_or_else(|e| unreachable!("settings are valid: {e}")))
+    }
+}

@@ -1,0 +1,217 @@
+//! A slab of key nodes threaded by intrusive doubly linked lists, indexed by
+//! key: the building block of every shipped policy.
+//!
+//! Nodes live in a `Vec` and are named by their index; freed indices are
+//! reused (free list). A [`List`] is just `(head, tail, len)`, so several lists
+//! (LRU queues, SLRU segments) can share one arena, and a node moves between
+//! them in O(1). The key index is a `hashbrown::HashTable<usize>` that stores
+//! slab indices only, so each key is stored once.
+
+use std::hash::{BuildHasher, Hash};
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+/// The "no node" index.
+pub(crate) const NIL: usize = usize::MAX;
+
+#[derive(Debug)]
+struct Node<K, T> {
+    key: Option<K>,
+    hash: u64,
+    prev: usize,
+    next: usize,
+    data: T,
+}
+
+/// One intrusive list over an [`Arena`]: `head` is the oldest end (the next
+/// victim of a queue), `tail` the newest.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct List {
+    head: usize,
+    tail: usize,
+    len: usize,
+}
+
+impl List {
+    /// An empty list.
+    pub(crate) const fn new() -> Self {
+        Self { head: NIL, tail: NIL, len: 0 }
+    }
+
+    /// The oldest node, or [`NIL`].
+    pub(crate) const fn head(&self) -> usize {
+        self.head
+    }
+
+    /// The number of linked nodes.
+    pub(crate) const fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// Key-indexed node slab; see the module docs.
+#[derive(Debug)]
+pub(crate) struct Arena<K, T> {
+    nodes: Vec<Node<K, T>>,
+    free: Vec<usize>,
+    index: HashTable<usize>,
+    hasher: DefaultHashBuilder,
+}
+
+impl<K: Hash + Eq + Clone, T> Arena<K, T> {
+    pub(crate) fn new() -> Self {
+        Self {
+            nodes: Vec::new(),
+            free: Vec::new(),
+            index: HashTable::new(),
+            hasher: DefaultHashBuilder::default(),
+        }
+    }
+
+    /// The hash this arena uses for `key` (policies reuse it for sketches).
+    pub(crate) fn hash(&self, key: &K) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// The node of `key` given its hash.
+    pub(crate) fn find(&self, hash: u64, key: &K) -> Option<usize> {
+        let nodes = &self.nodes;
+        self.index.find(hash, |&i| nodes[i].key.as_ref() == Some(key)).copied()
+    }
+
+    /// The node of `key`.
+    pub(crate) fn get(&self, key: &K) -> Option<usize> {
+        self.find(self.hash(key), key)
+    }
+
+    /// Allocates an unlinked node for `key`, which must not be tracked yet.
+    pub(crate) fn alloc(&mut self, hash: u64, key: &K, data: T) -> usize {
+        let node = Node { key: Some(key.clone()), hash, prev: NIL, next: NIL, data };
+        let idx = if let Some(idx) = self.free.pop() {
+            self.nodes[idx] = node;
+            idx
+        } else {
+            self.nodes.push(node);
+            self.nodes.len() - 1
+        };
+        let nodes = &self.nodes;
+        self.index.insert_unique(hash, idx, |&i| nodes[i].hash);
+        idx
+    }
+
+    /// Forgets an unlinked node and returns its key.
+    pub(crate) fn release(&mut self, idx: usize) -> Option<K> {
+        let hash = self.nodes[idx].hash;
+        if let Ok(entry) = self.index.find_entry(hash, |&i| i == idx) {
+            entry.remove();
+        }
+        self.free.push(idx);
+        self.nodes[idx].key.take()
+    }
+
+    /// The key of a live node.
+    #[cfg(test)]
+    pub(crate) fn key(&self, idx: usize) -> Option<&K> {
+        self.nodes[idx].key.as_ref()
+    }
+
+    /// The stored hash of a live node.
+    pub(crate) fn hash_of(&self, idx: usize) -> u64 {
+        self.nodes[idx].hash
+    }
+
+    /// The payload of a node.
+    pub(crate) fn data(&self, idx: usize) -> &T {
+        &self.nodes[idx].data
+    }
+
+    /// The payload of a node, mutably.
+    pub(crate) fn data_mut(&mut self, idx: usize) -> &mut T {
+        &mut self.nodes[idx].data
+    }
+
+    /// The next newer node in its list, or [`NIL`].
+    pub(crate) fn next(&self, idx: usize) -> usize {
+        self.nodes[idx].next
+    }
+
+    /// Links an unlinked node at the newest end of `list`.
+    pub(crate) fn push_back(&mut self, list: &mut List, idx: usize) {
+        let node = &mut self.nodes[idx];
+        node.prev = list.tail;
+        node.next = NIL;
+        if list.tail == NIL {
+            list.head = idx;
+        } else {
+            self.nodes[list.tail].next = idx;
+        }
+        list.tail = idx;
+        list.len += 1;
+    }
+
+    /// Unlinks a node from `list` (which must be the list holding it).
+    pub(crate) fn unlink(&mut self, list: &mut List, idx: usize) {
+        let (prev, next) = (self.nodes[idx].prev, self.nodes[idx].next);
+        if prev == NIL {
+            list.head = next;
+        } else {
+            self.nodes[prev].next = next;
+        }
+        if next == NIL {
+            list.tail = prev;
+        } else {
+            self.nodes[next].prev = prev;
+        }
+        self.nodes[idx].prev = NIL;
+        self.nodes[idx].next = NIL;
+        list.len -= 1;
+    }
+
+    /// Moves a node of `list` to its newest end.
+    pub(crate) fn move_to_back(&mut self, list: &mut List, idx: usize) {
+        if list.tail != idx {
+            self.unlink(list, idx);
+            self.push_back(list, idx);
+        }
+    }
+
+    /// Forgets every node (lists must be reset by the caller).
+    pub(crate) fn clear(&mut self) {
+        self.nodes.clear();
+        self.free.clear();
+        self.index.clear();
+    }
+
+    /// The number of tracked keys.
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_link_unlink_and_reuse_slots() {
+        let mut arena: Arena<u32, ()> = Arena::new();
+        let mut list = List::new();
+        let ids: Vec<usize> = (0..3)
+            .map(|k| {
+                let i = arena.alloc(arena.hash(&k), &k, ());
+                arena.push_back(&mut list, i);
+                i
+            })
+            .collect();
+        arena.move_to_back(&mut list, ids[0]);
+        assert_eq!(arena.key(list.head()), Some(&1));
+        arena.unlink(&mut list, ids[1]);
+        assert_eq!(arena.release(ids[1]), Some(1));
+        assert_eq!(arena.get(&1), None);
+        let again = arena.alloc(arena.hash(&9), &9, ());
+        assert_eq!(again, ids[1], "freed slots are reused");
+        assert_eq!(arena.get(&9), Some(again));
+        assert_eq!((arena.len(), list.len()), (3, 2));
+        assert_eq!(arena.next(list.head()), ids[0]);
+    }
+}

@@ -1,0 +1,104 @@
+//! Caffeine's hill climber: adapts the admission window of W-TinyLFU to the
+//! workload by following the hit rate.
+
+/// Fewest requests in one sample.
+const MIN_SAMPLE: u64 = 64;
+/// Fraction of the capacity moved per step after a restart.
+const STEP_PERCENT: f64 = 0.0625;
+/// Each sample that moves the hit rate little shrinks the step by this factor.
+const STEP_DECAY_RATE: f64 = 0.98;
+/// A hit-rate change at least this large restarts with a full step.
+const RESTART_THRESHOLD: f64 = 0.05;
+
+/// Samples hits and misses; once per sample it proposes how much weight to
+/// move into (positive) or out of (negative) the admission window.
+///
+/// The climber keeps stepping in the direction that last improved the hit
+/// rate, reverses when it got worse, and decays its step while the hit rate is
+/// stable; a large shift in the hit rate (a phase change) restarts the search.
+#[derive(Debug, Clone)]
+pub(crate) struct HillClimber {
+    maximum: f64,
+    sample_size: u64,
+    hits: u64,
+    misses: u64,
+    previous_hit_rate: f64,
+    step: f64,
+}
+
+impl HillClimber {
+    /// A climber for a policy of `maximum` weight; the first step shrinks the
+    /// window, as in Caffeine.
+    #[allow(clippy::cast_precision_loss)]
+    pub(crate) fn new(maximum: u64) -> Self {
+        let sample_size = maximum.max(MIN_SAMPLE);
+        let maximum = maximum as f64;
+        Self {
+            maximum,
+            sample_size,
+            hits: 0,
+            misses: 0,
+            previous_hit_rate: 0.0,
+            step: -STEP_PERCENT * maximum,
+        }
+    }
+
+    /// Counts a hit.
+    pub(crate) fn record_hit(&mut self) {
+        self.hits += 1;
+    }
+
+    /// Counts a miss.
+    pub(crate) fn record_miss(&mut self) {
+        self.misses += 1;
+    }
+
+    /// Discards the current sample (while the cache warms up).
+    pub(crate) fn discard_sample(&mut self) {
+        self.hits = 0;
+        self.misses = 0;
+    }
+
+    /// The window adjustment for the sample just completed, once a sample
+    /// (`maximum` requests, at least 64) was seen; resets the sample.
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+    pub(crate) fn adjustment(&mut self) -> Option<i64> {
+        let requests = self.hits + self.misses;
+        if requests < self.sample_size {
+            return None;
+        }
+        let hit_rate = self.hits as f64 / requests as f64;
+        let change = hit_rate - self.previous_hit_rate;
+        let amount = if change >= 0.0 { self.step } else { -self.step };
+        self.step = if change.abs() >= RESTART_THRESHOLD {
+            STEP_PERCENT * self.maximum * amount.signum()
+        } else {
+            STEP_DECAY_RATE * amount
+        };
+        self.previous_hit_rate = hit_rate;
+        self.discard_sample();
+        Some(amount as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_follow_the_hit_rate() {
+        let mut climber = HillClimber::new(1000);
+        climber.record_hit();
+        assert_eq!(climber.adjustment(), None, "sample not complete");
+        for _ in 0..999 {
+            climber.record_hit();
+        }
+        // Hit rate rose from 0 to 1: keep the initial direction (shrink).
+        assert_eq!(climber.adjustment(), Some(-62));
+        for _ in 0..1000 {
+            climber.record_miss();
+        }
+        // Hit rate fell: reverse.
+        assert_eq!(climber.adjustment(), Some(62));
+    }
+}

@@ -1,0 +1,132 @@
+//! Exact least-recently-used eviction.
+
+use std::fmt;
+use std::hash::Hash;
+
+use cache_core::EvictionPolicy;
+
+use super::arena::{Arena, List};
+
+/// Exact LRU: the key accessed (or inserted) longest ago leaves first.
+///
+/// Every operation is O(1): one hash lookup plus a move in an index-linked
+/// list. Usable standalone (a trace simulator drives it through the
+/// [`EvictionPolicy`] methods) or inside a [`PolicyStore`](crate::PolicyStore).
+///
+/// # Examples
+///
+/// ```
+/// use cache_core::EvictionPolicy;
+/// use cache_policies::Lru;
+///
+/// let mut lru = Lru::new();
+/// for key in ["a", "b", "c"] {
+///     lru.on_insert(&key, 1);
+/// }
+/// lru.on_access(&"a");
+/// assert_eq!(lru.evict(), Some("b"));
+/// assert_eq!(lru.evict(), Some("c"));
+/// assert_eq!(lru.evict(), Some("a"));
+/// assert_eq!(lru.evict(), None);
+/// ```
+pub struct Lru<K> {
+    arena: Arena<K, ()>,
+    order: List,
+}
+
+impl<K: Hash + Eq + Clone> Lru<K> {
+    /// An empty LRU policy.
+    #[must_use]
+    pub fn new() -> Self {
+        Self { arena: Arena::new(), order: List::new() }
+    }
+
+    /// The number of keys tracked.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.arena.len()
+    }
+
+    /// Whether no key is tracked.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<K: Hash + Eq + Clone> Default for Lru<K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K> fmt::Debug for Lru<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Lru").field("len", &self.order.len()).finish()
+    }
+}
+
+impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
+    fn on_insert(&mut self, key: &K, _weight: u32) {
+        let hash = self.arena.hash(key);
+        if let Some(idx) = self.arena.find(hash, key) {
+            self.arena.move_to_back(&mut self.order, idx);
+        } else {
+            let idx = self.arena.alloc(hash, key, ());
+            self.arena.push_back(&mut self.order, idx);
+        }
+    }
+
+    fn on_access(&mut self, key: &K) {
+        if let Some(idx) = self.arena.get(key) {
+            self.arena.move_to_back(&mut self.order, idx);
+        }
+    }
+
+    fn on_remove(&mut self, key: &K) {
+        if let Some(idx) = self.arena.get(key) {
+            self.arena.unlink(&mut self.order, idx);
+            self.arena.release(idx);
+        }
+    }
+
+    fn evict(&mut self) -> Option<K> {
+        let idx = self.order.head();
+        if idx == super::arena::NIL {
+            return None;
+        }
+        self.arena.unlink(&mut self.order, idx);
+        self.arena.release(idx)
+    }
+
+    fn clear(&mut self) {
+        self.arena.clear();
+        self.order = List::new();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn victims_follow_recency_including_reinserts_and_removals() {
+        let mut lru = Lru::new();
+        for k in 1..=4 {
+            lru.on_insert(&k, 1);
+        }
+        lru.on_access(&1);
+        lru.on_update(&2, 1, 1);
+        lru.on_remove(&3);
+        lru.on_access(&99); // unknown keys are ignored
+        assert_eq!(lru.len(), 3);
+        assert_eq!(
+            (lru.evict(), lru.evict(), lru.evict(), lru.evict()),
+            (Some(4), Some(1), Some(2), None)
+        );
+        lru.on_insert(&7, 1);
+        lru.clear();
+        assert!(lru.is_empty());
+        assert_eq!(lru.evict(), None);
+    }
+}

@@ -1,0 +1,304 @@
+//! One shard of a `PolicyStore`: its entries, its policy, its capacity share.
+
+use std::hash::{BuildHasher, Hash};
+use std::mem;
+
+use cache_core::time::{Instant, now};
+use cache_core::{EvictionPolicy, ListenerSlot, RemovalCause};
+use hashbrown::{DefaultHashBuilder, HashTable};
+use parking_lot::{Mutex, RwLock};
+
+use super::expiry::ExpiryQueue;
+use super::read_buffer::ReadBuffer;
+
+/// After this many victims named by the policy that the shard does not hold,
+/// the shard evicts an arbitrary entry instead (a misbehaving custom policy
+/// must not break the capacity bound or loop forever).
+const MAX_BOGUS_VICTIMS: u32 = 16;
+
+#[derive(Debug)]
+struct Entry<K, V> {
+    key: K,
+    value: V,
+    hash: u64,
+    deadline: Option<Instant>,
+    weight: u32,
+}
+
+impl<K, V> Entry<K, V> {
+    fn is_expired(&self, now: Instant) -> bool {
+        self.deadline.is_some_and(|d| d <= now)
+    }
+}
+
+/// What the shards of one store share.
+pub(crate) struct Shared<'a, K, V> {
+    pub(crate) hasher: &'a DefaultHashBuilder,
+    pub(crate) listeners: &'a ListenerSlot<K, V>,
+}
+
+#[derive(Debug)]
+struct State<K, V, P> {
+    table: HashTable<Entry<K, V>>,
+    /// Only ever reached through `get_mut` under the shard's write lock; the
+    /// mutex makes the shard `Sync` without asking `P: Sync`.
+    policy: Mutex<P>,
+    weight: u64,
+    capacity: u64,
+    expiry: ExpiryQueue,
+}
+
+/// Entries behind a read-write lock, plus the buffer of hits not yet applied
+/// to the policy. Hits take the read lock only.
+#[derive(Debug)]
+pub(crate) struct Shard<K, V, P> {
+    state: RwLock<State<K, V, P>>,
+    reads: ReadBuffer,
+}
+
+impl<K, V, P> Shard<K, V, P>
+where
+    K: Hash + Eq + Clone,
+    V: Clone,
+    P: EvictionPolicy<K>,
+{
+    pub(crate) fn new(capacity: u64, policy: P) -> Self {
+        Self {
+            state: RwLock::new(State {
+                table: HashTable::new(),
+                policy: Mutex::new(policy),
+                weight: 0,
+                capacity,
+                expiry: ExpiryQueue::default(),
+            }),
+            reads: ReadBuffer::new(),
+        }
+    }
+
+    /// The hit path: read lock, clone, record the access in the buffer.
+    #[inline]
+    pub(crate) fn get(&self, hash: u64, key: &K, shared: &Shared<'_, K, V>) -> Option<V> {
+        let state = self.state.read();
+        let entry = state.table.find(hash, |e| e.key == *key)?;
+        let hit = if entry.deadline.is_some_and(|d| d <= now()) {
+            None
+        } else {
+            Some((entry.value.clone(), self.reads.record(hash)))
+        };
+        drop(state);
+        match hit {
+            Some((value, buffer_full)) => {
+                if buffer_full {
+                    if let Some(mut state) = self.state.try_write() {
+                        state.drain(&self.reads);
+                    }
+                }
+                Some(value)
+            }
+            None => {
+                self.expire(hash, key, shared);
+                None
+            }
+        }
+    }
+
+    /// Whether a live entry is present; not an access.
+    pub(crate) fn contains(&self, hash: u64, key: &K) -> bool {
+        let state = self.state.read();
+        state
+            .table
+            .find(hash, |e| e.key == *key)
+            .is_some_and(|e| e.deadline.is_none_or(|d| d > now()))
+    }
+
+    pub(crate) fn insert(
+        &self,
+        hash: u64,
+        key: K,
+        value: V,
+        deadline: Option<Instant>,
+        weight: u32,
+        shared: &Shared<'_, K, V>,
+    ) {
+        let mut state = self.state.write();
+        state.drain(&self.reads);
+        let now = (deadline.is_some() || !state.expiry.is_empty()).then(now);
+        if let Some(now) = now {
+            state.purge_expired(now, shared);
+        }
+        state.insert(Entry { key, value, hash, deadline, weight }, now, shared);
+        state.evict_to_capacity(shared);
+        state.compact_expiry();
+    }
+
+    pub(crate) fn remove(&self, hash: u64, key: &K, shared: &Shared<'_, K, V>) -> Option<V> {
+        let mut state = self.state.write();
+        state.drain(&self.reads);
+        let entry = state.take(hash, key)?;
+        state.policy.get_mut().on_remove(&entry.key);
+        if entry.is_expired(now()) {
+            shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
+            None
+        } else {
+            shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Explicit);
+            Some(entry.value)
+        }
+    }
+
+    /// Removes `key` if it has expired (a reader found it so).
+    fn expire(&self, hash: u64, key: &K, shared: &Shared<'_, K, V>) {
+        let mut state = self.state.write();
+        state.drain(&self.reads);
+        let now = now();
+        let expired = state.table.find(hash, |e| e.key == *key).is_some_and(|e| e.is_expired(now));
+        if let Some(entry) = expired.then(|| state.take(hash, key)).flatten() {
+            state.policy.get_mut().on_remove(&entry.key);
+            shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
+        }
+    }
+
+    pub(crate) fn clear(&self, shared: &Shared<'_, K, V>) {
+        let mut state = self.state.write();
+        self.reads.drain(|_| {});
+        let now = now();
+        for entry in state.table.drain() {
+            let cause =
+                if entry.is_expired(now) { RemovalCause::Expired } else { RemovalCause::Explicit };
+            shared.listeners.notify(&entry.key, &entry.value, cause);
+        }
+        state.policy.get_mut().clear();
+        state.weight = 0;
+        state.expiry.clear();
+    }
+
+    pub(crate) fn run_pending_tasks(&self, shared: &Shared<'_, K, V>) {
+        let mut state = self.state.write();
+        state.drain(&self.reads);
+        if !state.expiry.is_empty() {
+            state.purge_expired(now(), shared);
+        }
+        state.compact_expiry();
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.state.read().table.len()
+    }
+
+    pub(crate) fn weighted_size(&self) -> u64 {
+        self.state.read().weight
+    }
+}
+
+impl<K, V, P> State<K, V, P>
+where
+    K: Hash + Eq + Clone,
+    P: EvictionPolicy<K>,
+{
+    /// Applies buffered hits to the policy, in the order they happened.
+    fn drain(&mut self, reads: &ReadBuffer) {
+        let table = &self.table;
+        let policy = self.policy.get_mut();
+        // A hash names its entry (a 64-bit collision inside one shard would
+        // only credit the access to the wrong key).
+        reads.drain(|hash| {
+            if let Some(entry) = table.find(hash, |e| e.hash == hash) {
+                policy.on_access(&entry.key);
+            }
+        });
+    }
+
+    /// Removes the entry from the table (not from the policy).
+    fn take(&mut self, hash: u64, key: &K) -> Option<Entry<K, V>> {
+        let (entry, _) = self.table.find_entry(hash, |e| e.key == *key).ok()?.remove();
+        self.weight -= u64::from(entry.weight);
+        Some(entry)
+    }
+
+    fn insert(&mut self, entry: Entry<K, V>, now: Option<Instant>, shared: &Shared<'_, K, V>) {
+        let (hash, weight, deadline) = (entry.hash, entry.weight, entry.deadline);
+        if u64::from(weight) > self.capacity {
+            // Never kept: the old value (if any) is replaced by nothing.
+            if let Some(old) = self.take(hash, &entry.key) {
+                self.policy.get_mut().on_remove(&old.key);
+                shared.listeners.notify(&old.key, &old.value, RemovalCause::Replaced);
+            }
+            shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Size);
+            return;
+        }
+        if let Some(slot) = self.table.find_mut(hash, |e| e.key == entry.key) {
+            let old_value = mem::replace(&mut slot.value, entry.value);
+            let old_weight = mem::replace(&mut slot.weight, weight);
+            slot.deadline = deadline;
+            self.weight = self.weight - u64::from(old_weight) + u64::from(weight);
+            self.policy.get_mut().on_update(&slot.key, old_weight, weight);
+            shared.listeners.notify(&slot.key, &old_value, RemovalCause::Replaced);
+        } else {
+            self.policy.get_mut().on_insert(&entry.key, weight);
+            self.weight += u64::from(weight);
+            self.table.insert_unique(hash, entry, |e| e.hash);
+        }
+        if let Some(deadline) = deadline {
+            self.expiry.push(deadline, hash);
+            if let Some(now) = now {
+                // Already expired on arrival: purge it at once.
+                self.purge_expired(now, shared);
+            }
+        }
+    }
+
+    /// Removes every entry whose deadline passed at `now`.
+    fn purge_expired(&mut self, now: Instant, shared: &Shared<'_, K, V>) {
+        while let Some((deadline, hash)) = self.expiry.pop_expired(now) {
+            let found =
+                self.table.find_entry(hash, |e| e.hash == hash && e.deadline == Some(deadline));
+            if let Ok(found) = found {
+                let (entry, _) = found.remove();
+                self.weight -= u64::from(entry.weight);
+                self.policy.get_mut().on_remove(&entry.key);
+                shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
+            }
+        }
+    }
+
+    /// Asks the policy for victims until the shard fits its capacity.
+    fn evict_to_capacity(&mut self, shared: &Shared<'_, K, V>) {
+        let mut bogus = 0;
+        while self.weight > self.capacity {
+            let victim = self.policy.get_mut().evict();
+            let removed = victim.as_ref().and_then(|k| self.take(shared.hasher.hash_one(k), k));
+            if let Some(entry) = removed {
+                shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Size);
+                continue;
+            }
+            bogus += 1;
+            if (victim.is_none() || bogus > MAX_BOGUS_VICTIMS) && !self.evict_any(shared) {
+                break;
+            }
+        }
+    }
+
+    /// Evicts some entry the policy failed to name; false when empty.
+    fn evict_any(&mut self, shared: &Shared<'_, K, V>) -> bool {
+        let Some(hash) = self.table.iter().next().map(|e| e.hash) else {
+            self.weight = 0;
+            return false;
+        };
+        if let Ok(found) = self.table.find_entry(hash, |e| e.hash == hash) {
+            let (entry, _) = found.remove();
+            self.weight -= u64::from(entry.weight);
+            self.policy.get_mut().on_remove(&entry.key);
+            shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Size);
+        }
+        true
+    }
+
+    /// Drops stale deadline items once they outnumber the entries.
+    fn compact_expiry(&mut self) {
+        if self.expiry.needs_compaction(self.table.len()) {
+            let table = &self.table;
+            self.expiry.retain(|deadline, hash| {
+                table.find(hash, |e| e.hash == hash && e.deadline == Some(deadline)).is_some()
+            });
+        }
+    }
+}
