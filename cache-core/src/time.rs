@@ -3,7 +3,7 @@
 //! All stores read time through [`now`], which is tokio's
 //! [`Instant::now`](tokio::time::Instant::now). Inside a runtime whose clock is
 //! paused (`#[tokio::test(start_paused = true)]`), time only moves when the test
-//! calls [`tokio::time::advance`] or every task is idle, so expiry tests are
+//! calls `tokio::time::advance` or every task is idle, so expiry tests are
 //! exact and never sleep on the real clock. Outside a paused runtime this is the
 //! monotonic system clock.
 //!
