@@ -10,6 +10,7 @@ use metrics::{Counter, Gauge, Histogram, Unit};
 
 use crate::names;
 use crate::snapshot::{Evictions, LoadErrors, MetricsSnapshot};
+use crate::striped::StripedCounter;
 
 /// Hits and misses reach the `metrics` recorder at the latest when their
 /// local count crosses a multiple of this number (see the crate docs,
@@ -50,14 +51,6 @@ const KNOWN_OUTCOMES: [LoadOutcome; 5] = [
 /// The causes with a handle registered at construction, in slot order.
 const KNOWN_CAUSES: [RemovalCause; 4] =
     [RemovalCause::Size, RemovalCause::Expired, RemovalCause::Explicit, RemovalCause::Replaced];
-
-/// One counter alone on its cache line(s): 128 bytes covers the 64-byte lines
-/// of x86-64 with their adjacent-line prefetch and the 128-byte lines of
-/// recent ARM cores, so two threads counting hits and misses never contend on
-/// one line.
-#[repr(align(128))]
-#[derive(Debug, Default)]
-struct Padded(AtomicU64);
 
 /// The handles registered once, at construction.
 #[derive(Debug)]
@@ -171,8 +164,8 @@ fn describe() {
 /// assert_eq!(metrics.snapshot(1, 1).lookups(), 0);
 /// ```
 pub struct CacheMetrics {
-    hits: Padded,
-    misses: Padded,
+    hits: StripedCounter,
+    misses: StripedCounter,
     /// Everything but hits and misses; written off the hit path.
     cold: [AtomicU64; COLD],
     /// Lifetime hits and misses already sent to the handles.
@@ -197,8 +190,8 @@ impl CacheMetrics {
     pub fn new(name: impl Into<String>) -> Self {
         let name = name.into();
         Self {
-            hits: Padded::default(),
-            misses: Padded::default(),
+            hits: StripedCounter::default(),
+            misses: StripedCounter::default(),
             cold: std::array::from_fn(|_| AtomicU64::new(0)),
             published_hits: AtomicU64::new(0),
             published_misses: AtomicU64::new(0),
@@ -224,7 +217,7 @@ impl CacheMetrics {
     /// Counts `n` hits at once (a `get_many`, say).
     #[inline]
     pub fn record_hits(&self, n: u64) {
-        let before = self.hits.0.fetch_add(n, Relaxed);
+        let before = self.hits.add(n);
         if crosses_publish_mark(before, n) {
             self.publish_hits();
         }
@@ -240,7 +233,7 @@ impl CacheMetrics {
     /// Counts `n` misses at once.
     #[inline]
     pub fn record_misses(&self, n: u64) {
-        let before = self.misses.0.fetch_add(n, Relaxed);
+        let before = self.misses.add(n);
         if crosses_publish_mark(before, n) {
             self.publish_misses();
         }
@@ -366,38 +359,38 @@ impl CacheMetrics {
         for (slot, counter) in all.iter_mut().zip(&self.cold) {
             *slot = counter.load(Relaxed);
         }
-        all[HITS] = self.hits.0.load(Relaxed);
-        all[MISSES] = self.misses.0.load(Relaxed);
+        all[HITS] = self.hits.sum();
+        all[MISSES] = self.misses.sum();
         all
     }
 
     #[cold]
     #[inline(never)]
     fn publish_hits(&self) {
-        publish_delta(&self.hits.0, &self.published_hits, &self.handles.hits);
+        publish_delta(self.hits.sum(), &self.published_hits, &self.handles.hits);
     }
 
     #[cold]
     #[inline(never)]
     fn publish_misses(&self) {
-        publish_delta(&self.misses.0, &self.published_misses, &self.handles.misses);
+        publish_delta(self.misses.sum(), &self.published_misses, &self.handles.misses);
     }
 }
 
-/// Whether adding `n` to `before` reaches or passes a multiple of
-/// [`PUBLISH_EVERY`].
+/// Whether adding `n` to `before` (one thread's stripe) reaches or passes a
+/// multiple of [`PUBLISH_EVERY`].
 #[inline]
 const fn crosses_publish_mark(before: u64, n: u64) -> bool {
     before / PUBLISH_EVERY != before.wrapping_add(n) / PUBLISH_EVERY
 }
 
-/// Sends `handle` the part of `local` not yet sent, tracked in `published`.
+/// Sends `handle` the part of the total `now` not yet sent, tracked in
+/// `published`.
 ///
 /// `published` only grows (`fetch_max`), and each caller sends the step it
 /// made it take, so concurrent publishers together send exactly the largest
 /// value any of them read: no count is sent twice or lost.
-fn publish_delta(local: &AtomicU64, published: &AtomicU64, handle: &Counter) {
-    let now = local.load(Relaxed);
+fn publish_delta(now: u64, published: &AtomicU64, handle: &Counter) {
     let before = published.fetch_max(now, Relaxed);
     if now > before {
         handle.increment(now - before);
@@ -462,8 +455,8 @@ impl fmt::Debug for CacheMetrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CacheMetrics")
             .field("name", &self.name)
-            .field("hits", &self.hits.0.load(Relaxed))
-            .field("misses", &self.misses.0.load(Relaxed))
+            .field("hits", &self.hits.sum())
+            .field("misses", &self.misses.sum())
             .finish_non_exhaustive()
     }
 }
@@ -479,12 +472,6 @@ mod tests {
         assert!(!crosses_publish_mark(PUBLISH_EVERY, 1));
         assert!(crosses_publish_mark(10, PUBLISH_EVERY));
         assert!(!crosses_publish_mark(10, 0));
-    }
-
-    #[test]
-    fn hot_counters_sit_on_lines_of_their_own() {
-        assert_eq!(std::mem::align_of::<Padded>(), 128);
-        assert_eq!(std::mem::size_of::<Padded>(), 128);
     }
 
     #[test]

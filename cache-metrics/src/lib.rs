@@ -36,12 +36,14 @@
 //! # When counts reach the recorder
 //!
 //! - **Hits and misses** are counted on the hot path by one relaxed atomic
-//!   add on a counter that sits alone on its cache line (hits and misses
-//!   never false-share). They reach `cache_hits_total` / `cache_misses_total`
-//!   lazily, as the difference since the previous publication, whenever:
-//!   - the local count crosses a multiple of [`PUBLISH_EVERY`] (1024): the
-//!     thread whose add crosses it publishes, so at rest the recorder is
-//!     never more than 1023 hits (and 1023 misses) behind;
+//!   add on the calling thread's stripe of a striped counter (16 stripes,
+//!   each alone on its cache line, so threads counting at once do not
+//!   contend, and hits never false-share with misses). They reach
+//!   `cache_hits_total` / `cache_misses_total` lazily, as the difference
+//!   since the previous publication, whenever:
+//!   - a thread's stripe crosses a multiple of [`PUBLISH_EVERY`] (1024): that
+//!     thread publishes the total, so at rest the recorder is never more than
+//!     1023 hits (and 1023 misses) per counting thread behind;
 //!   - a load finishes ([`on_load`](cache_core::LoadObserver::on_load));
 //!   - [`publish`](CacheMetrics::publish), [`set_size`](CacheMetrics::set_size)
 //!     or [`snapshot`](CacheMetrics::snapshot) is called;
@@ -127,6 +129,7 @@
 mod counters;
 pub mod names;
 mod snapshot;
+mod striped;
 
 pub use counters::{CacheMetrics, PUBLISH_EVERY};
 pub use snapshot::{Evictions, LoadErrors, MetricsSnapshot};

@@ -90,11 +90,13 @@ fn recorder_totals_are_exact_with_concurrent_publishers() {
     });
     let hits = THREADS * PER_THREAD;
     let misses = THREADS * PER_THREAD.div_ceil(3);
-    // At rest, before any explicit publish, the recorder lags by less than a mark.
+    // At rest, before any explicit publish, the recorder lags by less than a
+    // mark per counting thread.
     let (seen_hits, seen_misses) =
         (counter(&snapshotter, "cache_hits_total"), counter(&snapshotter, "cache_misses_total"));
-    assert!(seen_hits <= hits && hits - seen_hits < PUBLISH_EVERY, "{seen_hits}");
-    assert!(seen_misses <= misses && misses - seen_misses < PUBLISH_EVERY, "{seen_misses}");
+    let lag = THREADS * PUBLISH_EVERY;
+    assert!(seen_hits <= hits && hits - seen_hits < lag, "{seen_hits}");
+    assert!(seen_misses <= misses && misses - seen_misses < lag, "{seen_misses}");
 
     metrics.publish();
     assert_eq!(counter(&snapshotter, "cache_hits_total"), hits);
