@@ -17,6 +17,7 @@ pub(crate) fn store(
     ttl: std::time::Duration,
 ) -> Arc<dyn Store<u64, Row>> {
     match kind {
+        StoreKind::Default => cache_facade::default_store(Some(capacity), None),
         StoreKind::Lru => Arc::new(LruStore::new(capacity)),
         StoreKind::Ttl => Arc::new(TtlStore::new(Some(ttl)).max_capacity(capacity)),
         StoreKind::Moka => Arc::new(MokaStore::new(capacity)),

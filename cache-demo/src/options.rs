@@ -59,8 +59,9 @@ pub(crate) struct Options {
     #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     pub(crate) ttl_secs: u64,
 
-    /// The cache's store: lru, ttl, moka, or policy:<lru|fifo|lfu|sieve|tinylfu>.
-    #[arg(long, default_value = "lru", value_parser = StoreKind::parse)]
+    /// The cache's store: default (the builder's), lru, ttl, moka, or
+    /// policy:<lru|fifo|lfu|sieve|tinylfu>.
+    #[arg(long, default_value = "default", value_parser = StoreKind::parse)]
     pub(crate) store: StoreKind,
 
     /// Concurrent requests for one cold product in the thundering-herd scenario.
@@ -168,6 +169,8 @@ fn parse_exponent(text: &str) -> Result<f64, String> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(into = "String")]
 pub(crate) enum StoreKind {
+    /// The builder's default store (no `.store(..)` call).
+    Default,
     /// `LruStore`: exact least-recently-used order.
     Lru,
     /// `TtlStore`: the entry closest to expiry leaves first.
@@ -194,7 +197,7 @@ pub(crate) enum PolicyKind {
 }
 
 impl StoreKind {
-    /// Parses `lru`, `ttl`, `moka` or `policy:<name>`.
+    /// Parses `default`, `lru`, `ttl`, `moka` or `policy:<name>`.
     fn parse(text: &str) -> Result<Self, String> {
         let policy = |name: &str| match name {
             "lru" => Ok(PolicyKind::Lru),
@@ -207,13 +210,14 @@ impl StoreKind {
             )),
         };
         match text {
+            "default" => Ok(Self::Default),
             "lru" => Ok(Self::Lru),
             "ttl" => Ok(Self::Ttl),
             "moka" => Ok(Self::Moka),
             _ => match text.strip_prefix("policy:") {
                 Some(name) => policy(name).map(Self::Policy),
                 None => Err(format!(
-                    "unknown store `{text}`: expected lru, ttl, moka or policy:<lru|fifo|lfu|sieve|tinylfu>"
+                    "unknown store `{text}`: expected default, lru, ttl, moka or policy:<lru|fifo|lfu|sieve|tinylfu>"
                 )),
             },
         }
@@ -223,6 +227,7 @@ impl StoreKind {
 impl fmt::Display for StoreKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Self::Default => f.write_str("default"),
             Self::Lru => f.write_str("lru"),
             Self::Ttl => f.write_str("ttl"),
             Self::Moka => f.write_str("moka"),
@@ -260,6 +265,7 @@ mod tests {
     #[test]
     fn stores_parse_and_print_back() {
         for text in [
+            "default",
             "lru",
             "ttl",
             "moka",
