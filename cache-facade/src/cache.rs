@@ -3,6 +3,7 @@
 use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cache_core::time::deadline_after;
@@ -37,7 +38,11 @@ use crate::builder::AsyncCacheBuilder;
 ///   (see [`cache_core::time`]), so tests can pause it.
 /// - **Metrics**: every lookup counts as exactly one hit or one miss; `clear`
 ///   empties the cache but keeps the counters ([`reset_metrics`](Self::reset_metrics)
-///   zeroes them).
+///   zeroes them). The size gauges exported through the `metrics` crate
+///   (`cache_entries`, `cache_weighted_size`) are refreshed on every
+///   [`metrics`](Self::metrics) call, on `clear`, and at least every 256
+///   writes; counters are exact (see [`cache_metrics`] for when they reach
+///   the recorder).
 ///
 /// # Examples
 ///
@@ -81,7 +86,13 @@ pub(crate) struct Inner<K, V> {
     pub(crate) load_timeout: Option<Duration>,
     pub(crate) warmup_concurrency: usize,
     pub(crate) metrics: Arc<CacheMetrics>,
+    /// Writes so far, to pace the refresh of the size gauges.
+    pub(crate) writes: AtomicU64,
 }
+
+/// The size gauges are refreshed at least once per this many writes, and on
+/// every [`AsyncCache::metrics`] call and `clear`.
+pub(crate) const SIZE_GAUGE_EVERY: u64 = 256;
 
 impl<K, V> AsyncCache<K, V>
 where
@@ -143,7 +154,7 @@ where
         let deadline = ttl.into().and_then(deadline_after);
         let store = &self.inner.store;
         self.inner.flights.invalidate(&key.clone(), || store.insert(key, value, deadline));
-        self.publish_size();
+        self.note_write();
     }
 
     /// Removes the entry for `key`, returning its value if it was live. A
@@ -155,7 +166,7 @@ where
     pub async fn remove(&self, key: &K) -> Option<V> {
         let store = &self.inner.store;
         let removed = self.inner.flights.invalidate(key, || store.remove(key));
-        self.publish_size();
+        self.note_write();
         removed
     }
 
@@ -228,7 +239,19 @@ where
         &self.inner.store
     }
 
-    /// Sets the size gauges after a write.
+    /// Counts a write, and refreshes the size gauges every
+    /// [`SIZE_GAUGE_EVERY`] writes (reading a sharded store's size visits
+    /// every shard: too dear for every write).
+    #[inline]
+    pub(crate) fn note_write(&self) {
+        let writes = self.inner.writes.fetch_add(1, Ordering::Relaxed) + 1;
+        if writes % SIZE_GAUGE_EVERY == 0 {
+            self.publish_size();
+        }
+    }
+
+    /// Sets the size gauges (`cache_entries`, `cache_weighted_size`) now.
+    #[cold]
     pub(crate) fn publish_size(&self) {
         let store = &self.inner.store;
         self.inner.metrics.set_size(store.len(), store.weighted_size());

@@ -92,7 +92,7 @@ where
             .flights
             .get_or_load(key.clone(), probe, loader, self.inner.load_timeout, commit)
             .await;
-        self.publish_size();
+        self.note_write();
         result
     }
 
@@ -147,7 +147,7 @@ where
             .flights
             .get_or_load_inline(key.clone(), probe, loader, self.inner.load_timeout, commit)
             .await;
-        self.publish_size();
+        self.note_write();
         result
     }
 
@@ -195,7 +195,7 @@ where
         }
         let store = &self.inner.store;
         let result = batcher.get(key.clone(), || store.get(&key)).await;
-        self.publish_size();
+        self.note_write();
         result
     }
 
@@ -237,7 +237,7 @@ where
         if !missing.is_empty() {
             let store = &self.inner.store;
             found.extend(batcher.get_many(missing, |key| store.get(key)).await?);
-            self.publish_size();
+            self.note_write();
         }
         Ok(found)
     }

@@ -63,3 +63,25 @@ fn cache_events_are_exported_with_the_cache_label() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+#[test]
+fn the_entries_gauge_follows_writes_without_a_metrics_call() {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    metrics::with_local_recorder(&recorder, || {
+        let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        runtime.block_on(async {
+            let cache: AsyncCache<u64, u64> = AsyncCache::builder().name("gauged").build().unwrap();
+            for k in 0..256 {
+                cache.insert(k, k).await;
+            }
+        });
+    });
+    let entries = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .find(|(key, _, _, _)| key.key().name() == "cache_entries")
+        .map(|(_, _, _, value)| value);
+    assert_eq!(entries, Some(DebugValue::Gauge(256.0.into())), "refreshed by the 256th write");
+}
