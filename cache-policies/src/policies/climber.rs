@@ -1,14 +1,29 @@
 //! Caffeine's hill climber: adapts the admission window of W-TinyLFU to the
 //! workload by following the hit rate.
 
-/// Fewest requests in one sample.
-const MIN_SAMPLE: u64 = 64;
-/// Fraction of the capacity moved per step after a restart.
-const STEP_PERCENT: f64 = 0.0625;
-/// Each sample that moves the hit rate little shrinks the step by this factor.
-const STEP_DECAY_RATE: f64 = 0.98;
-/// A hit-rate change at least this large restarts with a full step.
-const RESTART_THRESHOLD: f64 = 0.05;
+// Tuned on the reference traces (shared/traces: oltp, orm-busy, web12,
+// scarab-recs, gli, cs at 1/5/10% of their distinct keys, 25/50% on the small
+// loop-heavy ones) by a grid search over these four constants, scored by the
+// worst row against the best of moka, quick_cache and exact LRU, checked on
+// a synthetic Zipf(0.99) trace too. Caffeine's
+// values are 10 × capacity, 6.25%, 0.98 and 0.05.
+
+/// Fewest requests in one sample. Small caches (a few hundred entries) see
+/// hit rates so noisy over `capacity` requests that the climber wanders and
+/// wrecks frequency-friendly (looping) workloads: on the LIRS traces `cs` and
+/// `gli` a floor of a few thousand requests is worth up to 6 points of hit
+/// ratio.
+const MIN_SAMPLE: u64 = 4_096;
+/// Fraction of the capacity moved per step after a restart (a larger first
+/// step makes up for the longer samples of small caches).
+const STEP_PERCENT: f64 = 0.1;
+/// Each sample that moves the hit rate little shrinks the step by this factor
+/// (fast: on a stable workload a slowly decaying step is a random walk driven
+/// by sampling noise; on Zipf(0.99) 0.98 cost up to 5 points).
+const STEP_DECAY_RATE: f64 = 0.9;
+/// A hit-rate change at least this large (a phase change, not noise)
+/// restarts with a full step.
+const RESTART_THRESHOLD: f64 = 0.1;
 
 /// Samples hits and misses; once per sample it proposes how much weight to
 /// move into (positive) or out of (negative) the admission window.
@@ -60,7 +75,7 @@ impl HillClimber {
     }
 
     /// The window adjustment for the sample just completed, once a sample
-    /// (`maximum` requests, at least 64) was seen; resets the sample.
+    /// (`maximum` requests, at least 4,096) was seen; resets the sample.
     #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
     pub(crate) fn adjustment(&mut self) -> Option<i64> {
         let requests = self.hits + self.misses;
@@ -87,18 +102,23 @@ mod tests {
 
     #[test]
     fn steps_follow_the_hit_rate() {
-        let mut climber = HillClimber::new(1000);
+        let mut climber = HillClimber::new(5000);
         climber.record_hit();
         assert_eq!(climber.adjustment(), None, "sample not complete");
-        for _ in 0..999 {
+        for _ in 0..4999 {
             climber.record_hit();
         }
         // Hit rate rose from 0 to 1: keep the initial direction (shrink).
-        assert_eq!(climber.adjustment(), Some(-62));
-        for _ in 0..1000 {
+        assert_eq!(climber.adjustment(), Some(-500));
+        for _ in 0..5000 {
             climber.record_miss();
         }
         // Hit rate fell: reverse.
-        assert_eq!(climber.adjustment(), Some(62));
+        assert_eq!(climber.adjustment(), Some(500));
+        let mut small = HillClimber::new(10);
+        for _ in 0..MIN_SAMPLE - 1 {
+            small.record_hit();
+        }
+        assert_eq!(small.adjustment(), None, "small caches sample at least MIN_SAMPLE");
     }
 }

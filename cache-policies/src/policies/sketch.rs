@@ -8,12 +8,18 @@ const RESET_MASK: u64 = 0x7777_7777_7777_7777;
 const ONE_MASK: u64 = 0x1111_1111_1111_1111;
 /// Largest table, in 64-bit words (16 counters each): 64 MiB.
 const MAX_WORDS: u64 = 1 << 23;
+/// Smallest table (4 KiB). A table sized to a small capacity collides so
+/// much that loop-heavy traces (LIRS `cs`, `gli`) lose up to 4 points.
+const MIN_WORDS: u64 = 512;
+/// Fewest increments between two halvings: small caches otherwise forget
+/// every frequency within one pass over a loop slightly larger than them.
+const MIN_SAMPLE: u64 = 5_000;
 
 /// Estimates how often each hash was seen recently, in 0..=15.
 ///
 /// Each word holds sixteen 4-bit counters; a hash picks one group of four
 /// counter positions and each of the four rows picks a word. The estimate is
-/// the minimum of the four counters. After `sample_size` increments every
+/// the minimum of the four counters. After `sample_size` increments (10 × capacity, at least 5,000) every
 /// counter is halved, so the history ages.
 #[derive(Debug, Clone)]
 pub(crate) struct FrequencySketch {
@@ -26,12 +32,12 @@ pub(crate) struct FrequencySketch {
 impl FrequencySketch {
     /// A sketch sized for about `capacity` distinct hot keys.
     pub(crate) fn new(capacity: u64) -> Self {
-        let words = capacity.clamp(8, MAX_WORDS).next_power_of_two();
+        let words = capacity.clamp(MIN_WORDS, MAX_WORDS).next_power_of_two();
         let len = usize::try_from(words).unwrap_or(1 << 16);
         Self {
             table: vec![0; len],
             mask: len - 1,
-            sample_size: capacity.clamp(1, MAX_WORDS).saturating_mul(10),
+            sample_size: capacity.clamp(1, MAX_WORDS).saturating_mul(10).max(MIN_SAMPLE),
             size: 0,
         }
     }

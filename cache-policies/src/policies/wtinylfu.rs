@@ -1,7 +1,9 @@
 //! Adaptive Window TinyLFU (Caffeine's eviction policy).
 
 use std::fmt;
-use std::hash::Hash;
+use std::hash::{BuildHasher, Hash};
+
+use foldhash::fast::FixedState;
 
 use cache_core::EvictionPolicy;
 
@@ -18,6 +20,9 @@ const QUEUE_TRANSFER_THRESHOLD: usize = 1000;
 /// A candidate at least this popular is admitted now and then at random, so
 /// an attacker cannot pin a victim by inflating its frequency (hash flooding).
 const ADMIT_HASHDOS_THRESHOLD: u8 = 6;
+/// Seed of the sketch's hash: fixed, so that hit ratios are reproducible
+/// from run to run (the arena's own table keeps a random seed).
+const SKETCH_SEED: u64 = 0x5eed_cafe_f00d_d00d;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Queue {
@@ -30,6 +35,8 @@ enum Queue {
 struct Slot {
     queue: Queue,
     weight: u32,
+    /// The key's hash for the sketch (fixed seed).
+    spread: u64,
 }
 
 /// Adaptive W-TinyLFU, after Caffeine: scan resistant, frequency aware, and
@@ -41,12 +48,14 @@ struct Slot {
 ///   segmented LRU: *probation* (20%) and *protected* (80%); a hit in
 ///   probation promotes a key to protected, whose overflow is demoted back.
 /// - When the store is full, a candidate duels the probation victim: the one
-///   a count-min sketch (4-bit counters, halved every `10 × capacity`
-///   increments) has seen less often leaves. One-hit wonders and scans thus
+///   a count-min sketch (4-bit counters, at least 4 KiB, halved every
+///   `10 × capacity` increments, at least 5,000; hashed with a fixed seed so
+///   runs are reproducible) has seen less often leaves. One-hit wonders and scans thus
 ///   rarely displace the established working set.
 /// - A hill climber samples the hit rate every `capacity` requests (at least
-///   64; Caffeine samples `10 × capacity`, which on the reference traces
-///   adapted too slowly for large caches) and moves weight between the window and the main space in whichever
+///   4,096, so small caches are not steered by noise; Caffeine samples
+///   `10 × capacity`, which on the reference traces adapted too slowly for
+///   large caches) and moves weight between the window and the main space in whichever
 ///   direction improved it, so recency-heavy workloads get a large window
 ///   (LRU-like) and frequency-heavy ones a small window (LFU-like).
 ///
@@ -87,6 +96,7 @@ pub struct WTinyLfu<K> {
     /// write; it duels the probation victim on the next eviction.
     candidate: usize,
     rng: u64,
+    spread: FixedState,
 }
 
 impl<K: Hash + Eq + Clone> WTinyLfu<K> {
@@ -113,6 +123,7 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
             climber: HillClimber::new(maximum),
             candidate: NIL,
             rng: 0x2545_f491_4f6c_dd1d,
+            spread: FixedState::with_seed(SKETCH_SEED),
         }
     }
 
@@ -134,6 +145,11 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
         self.window_max
     }
 
+    /// The sketch's hash of the key at `idx` (fixed seed).
+    fn sketch_hash(&self, idx: usize) -> u64 {
+        self.arena.data(idx).spread
+    }
+
     fn total_weight(&self) -> u64 {
         self.window_weight + self.probation_weight + self.protected_weight
     }
@@ -148,7 +164,7 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
 
     /// Moves a node from its queue to the newest end of `to`.
     fn transfer(&mut self, idx: usize, to: Queue) {
-        let Slot { queue, weight } = *self.arena.data(idx);
+        let Slot { queue, weight, .. } = *self.arena.data(idx);
         let (arena, list, total) = self.list_mut(queue);
         arena.unlink(list, idx);
         *total -= u64::from(weight);
@@ -163,7 +179,7 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
         if self.candidate == idx {
             self.candidate = NIL;
         }
-        let Slot { queue, weight } = *self.arena.data(idx);
+        let Slot { queue, weight, .. } = *self.arena.data(idx);
         let (arena, list, total) = self.list_mut(queue);
         arena.unlink(list, idx);
         *total -= u64::from(weight);
@@ -201,8 +217,8 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
 
     /// Reorders a tracked key after a hit or an update.
     fn on_hit(&mut self, idx: usize) {
-        self.sketch.increment(self.arena.hash_of(idx));
-        let Slot { queue, weight } = *self.arena.data(idx);
+        self.sketch.increment(self.sketch_hash(idx));
+        let Slot { queue, weight, .. } = *self.arena.data(idx);
         match queue {
             Queue::Window => self.arena.move_to_back(&mut self.window, idx),
             Queue::Protected => self.arena.move_to_back(&mut self.protected, idx),
@@ -287,8 +303,8 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
 
     /// Whether the candidate should replace the victim in the main space.
     fn admit(&mut self, candidate: usize, victim: usize) -> bool {
-        let candidate_freq = self.sketch.frequency(self.arena.hash_of(candidate));
-        let victim_freq = self.sketch.frequency(self.arena.hash_of(victim));
+        let candidate_freq = self.sketch.frequency(self.sketch_hash(candidate));
+        let victim_freq = self.sketch.frequency(self.sketch_hash(victim));
         if candidate_freq > victim_freq {
             return true;
         }
@@ -327,8 +343,9 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
         }
         self.climber.record_miss();
         self.climb();
-        self.sketch.increment(hash);
-        let idx = self.arena.alloc(hash, key, Slot { queue: Queue::Window, weight });
+        let spread = self.spread.hash_one(key);
+        self.sketch.increment(spread);
+        let idx = self.arena.alloc(hash, key, Slot { queue: Queue::Window, weight, spread });
         self.arena.push_back(&mut self.window, idx);
         self.window_weight += u64::from(weight);
         self.evict_from_window();
@@ -349,7 +366,7 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
         let Some(idx) = self.arena.get(key) else {
             return;
         };
-        let Slot { queue, weight } = *self.arena.data(idx);
+        let Slot { queue, weight, .. } = *self.arena.data(idx);
         let (_, _, total) = self.list_mut(queue);
         *total = *total - u64::from(weight) + u64::from(new_weight);
         self.arena.data_mut(idx).weight = new_weight;
@@ -474,8 +491,13 @@ mod tests {
         let ratio = hits as f64 / requests as f64;
         assert!(policy.window_capacity() > start_window * 10, "{policy:?}");
         // Exact LRU scores 0.8 on this adversarial trace; the adaptive
-        // window reaches about 0.7 (W-TinyLFU's known weak spot).
-        assert!(ratio > 0.65, "the adaptive window follows recency ({ratio})");
+        // window reaches about 0.5 (W-TinyLFU's known weak spot). It reached
+        // 0.7 when the climber sampled every 200 requests with slowly
+        // decaying steps; the tuned climber (see `climber.rs`: samples of at
+        // least 4,096 requests, fast step decay) gives that up on this short
+        // synthetic trace for stability on the reference traces, where it is
+        // worth up to 6 points (LIRS loops) and 5 points (Zipf 0.99).
+        assert!(ratio > 0.48, "the adaptive window follows recency ({ratio})");
     }
 
     #[test]
