@@ -1,0 +1,265 @@
+//! `sim`: replays cache traces through every shipped policy and store, moka,
+//! quick_cache and OPT, and prints hit ratios.
+//!
+//! ```text
+//! cargo run --release -p benches --bin sim -- ../shared/traces/web12.trace.zst
+//! cargo run --release -p benches --bin sim -- --capacities 1000,2000 oltp.trace.zst
+//! cargo run --release -p benches --bin sim -- --zipf 0.99 --keys 100000 --requests 1000000 --seed 42
+//! ```
+#![forbid(unsafe_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use benches::capacity::{CapacitySpec, default_capacities, parse_capacities};
+use benches::parse_flag;
+use benches::report::{json, markdown, quote, summary_markdown, svg_chart};
+use benches::sim::{Contender, concurrent_contenders, contenders, simulate};
+use benches::trace::{Trace, read_trace};
+use benches::zipf::zipf_keys;
+
+const USAGE: &str = "\
+usage: sim [OPTIONS] [TRACE-FILE ...]
+
+Replays each trace (one decimal u64 key per line; `.zst` files are zstd) through
+every shipped policy and store, moka, quick_cache and OPT, and prints hit ratios.
+
+options:
+  --capacities LIST   comma-separated entries or percentages of the distinct keys
+                      (default: 1%,5%,10%, plus 25%,50% below 5,000 distinct keys)
+  --zipf S            add a synthetic Zipf(S) trace (see --keys, --requests, --seed)
+  --keys N            distinct ids of the Zipf trace (default 100000)
+  --requests N        requests of the Zipf trace (default 1000000)
+  --seed N            seed of the Zipf trace (default 42)
+  --only NAMES        comma-separated contender names (default: all)
+  --concurrency N     also replay the stores from 1 and N threads and report the loss
+  --jobs N            worker threads running the simulations (default 2)
+  --charts DIR        write one SVG chart per trace into DIR (default: sim-charts)
+  --no-charts         write no chart
+  --json              print JSON instead of markdown
+  -h, --help          this text";
+
+#[derive(Debug)]
+struct Args {
+    traces: Vec<PathBuf>,
+    capacities: Option<Vec<CapacitySpec>>,
+    zipf: Option<f64>,
+    keys: u64,
+    requests: usize,
+    seed: u64,
+    only: Option<Vec<String>>,
+    concurrency: Option<usize>,
+    jobs: usize,
+    charts: Option<PathBuf>,
+    json: bool,
+}
+
+fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut args = Args {
+        traces: Vec::new(),
+        capacities: None,
+        zipf: None,
+        keys: 100_000,
+        requests: 1_000_000,
+        seed: 42,
+        only: None,
+        concurrency: None,
+        jobs: 2,
+        charts: Some(PathBuf::from("sim-charts")),
+        json: false,
+    };
+    while let Some(arg) = raw.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--capacities" => {
+                let list: String = parse_flag(&arg, raw.next())?;
+                args.capacities = Some(parse_capacities(&list)?);
+            }
+            "--zipf" => {
+                let s: f64 = parse_flag(&arg, raw.next())?;
+                if !(s.is_finite() && s > 0.0) {
+                    return Err(format!("--zipf: the exponent must be positive, got {s}"));
+                }
+                args.zipf = Some(s);
+            }
+            "--keys" => args.keys = parse_flag(&arg, raw.next())?,
+            "--requests" => args.requests = parse_flag(&arg, raw.next())?,
+            "--seed" => args.seed = parse_flag(&arg, raw.next())?,
+            "--only" => {
+                let list: String = parse_flag(&arg, raw.next())?;
+                args.only = Some(list.split(',').map(|s| s.trim().to_owned()).collect());
+            }
+            "--concurrency" => args.concurrency = Some(parse_flag(&arg, raw.next())?),
+            "--jobs" => args.jobs = parse_flag(&arg, raw.next())?,
+            "--charts" => args.charts = Some(parse_flag(&arg, raw.next())?),
+            "--no-charts" => args.charts = None,
+            "--json" => args.json = true,
+            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
+            path => args.traces.push(PathBuf::from(path)),
+        }
+    }
+    if args.traces.is_empty() && args.zipf.is_none() {
+        return Err("no trace given: name a trace file or use --zipf S".into());
+    }
+    if args.keys == 0 || args.requests == 0 {
+        return Err("--keys and --requests must be positive".into());
+    }
+    if args.concurrency == Some(0) || args.jobs == 0 {
+        return Err("--concurrency and --jobs must be positive".into());
+    }
+    Ok(Some(args))
+}
+
+fn selected(only: Option<&Vec<String>>) -> Result<Vec<Contender>, String> {
+    let all = contenders();
+    let Some(only) = only else { return Ok(all) };
+    let mut picked = Vec::new();
+    for name in only {
+        let found = all.iter().find(|c| c.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
+            let names: Vec<_> = all.iter().map(|c| c.name).collect();
+            format!("--only: unknown contender {name:?}; known: {}", names.join(", "))
+        })?;
+        picked.push(*found);
+    }
+    Ok(picked)
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let which = selected(args.only.as_ref())?;
+    let mut traces = Vec::new();
+    for path in &args.traces {
+        let started = Instant::now();
+        let trace = read_trace(path).map_err(|e| e.to_string())?;
+        eprintln!(
+            "read {} ({} requests, {} distinct) in {:.1?}",
+            trace.name,
+            trace.keys.len(),
+            trace.distinct,
+            started.elapsed()
+        );
+        traces.push(trace);
+    }
+    if let Some(s) = args.zipf {
+        let keys = zipf_keys(args.keys, s, args.requests, args.seed);
+        traces.push(Trace::from_keys(format!("zipf-{s}-seed{}", args.seed), keys));
+    }
+    let mut results = Vec::new();
+    let mut loss_rows = Vec::new();
+    for trace in &traces {
+        let capacities =
+            args.capacities.clone().unwrap_or_else(|| default_capacities(trace.is_small()));
+        let started = Instant::now();
+        let result = simulate(trace, &capacities, &which, args.jobs);
+        eprintln!("simulated {} in {:.1?}", trace.name, started.elapsed());
+        if let Some(dir) = &args.charts {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let path = dir.join(format!("{}.svg", trace.name));
+            svg_chart(&result, &path)?;
+            eprintln!("wrote {}", path.display());
+        }
+        if let Some(threads) = args.concurrency {
+            for spec in &capacities {
+                let cap = spec.resolve(trace.distinct);
+                for (name, replay) in concurrent_contenders() {
+                    let one = replay(&trace.keys, cap, 1);
+                    let many = replay(&trace.keys, cap, threads);
+                    loss_rows.push((trace.name.clone(), cap, name, one, many, trace.keys.len()));
+                }
+            }
+        }
+        results.push(result);
+    }
+    if args.json {
+        let mut out = format!("{{\"results\":{}", json(&results));
+        if args.concurrency.is_some() {
+            out.push_str(",\"concurrency\":[");
+            for (i, (trace, cap, name, one, many, n)) in loss_rows.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&format!(
+                    "{{\"trace\":{},\"capacity\":{cap},\"cache\":{},\"threads\":{},\
+                     \"hit_ratio_1\":{:.4},\"hit_ratio_n\":{:.4}}}",
+                    quote(trace),
+                    quote(name),
+                    args.concurrency.unwrap_or(1),
+                    ratio(*one, *n) / 100.0,
+                    ratio(*many, *n) / 100.0
+                ));
+            }
+            out.push(']');
+        }
+        out.push('}');
+        println!("{out}");
+        return Ok(());
+    }
+    for result in &results {
+        println!("{}", markdown(result));
+    }
+    let summary = summary_markdown(&results);
+    if !summary.is_empty() {
+        println!("{summary}");
+    }
+    if let Some(threads) = args.concurrency {
+        println!(
+            "### Hit ratio under concurrency: 1 thread against {threads}\n\n\
+             | trace | capacity | cache | 1 thread | {threads} threads | loss (pp) |\n\
+             |---|--:|---|--:|--:|--:|"
+        );
+        for (trace, cap, name, one, many, n) in &loss_rows {
+            let (a, b) = (ratio(*one, *n), ratio(*many, *n));
+            println!("| {trace} | {cap} | `{name}` | {a:.2} | {b:.2} | {:.2} |", a - b);
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn ratio(hits: u64, requests: usize) -> f64 {
+    100.0 * hits as f64 / requests.max(1) as f64
+}
+
+fn main() -> ExitCode {
+    match parse_args(std::env::args().skip(1)) {
+        Ok(None) => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Ok(Some(args)) => match run(&args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("sim: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("sim: {e}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Args>, String> {
+        parse_args(args.iter().map(|s| (*s).to_owned()))
+    }
+
+    #[test]
+    fn argument_errors_are_clear() {
+        assert!(parse(&[]).unwrap_err().contains("no trace given"));
+        assert!(parse(&["--capacities"]).unwrap_err().contains("--capacities needs a value"));
+        assert!(parse(&["--capacities", "0", "t"]).unwrap_err().contains("capacity \"0\""));
+        assert!(parse(&["--zipf", "-1"]).unwrap_err().contains("positive"));
+        assert!(parse(&["--seed", "x", "t"]).unwrap_err().contains("--seed: cannot parse"));
+        assert!(parse(&["--bogus"]).unwrap_err().contains("unknown option --bogus"));
+        assert!(parse(&["-h"]).unwrap().is_none());
+        let args = parse(&["a.trace", "--zipf", "0.99", "--no-charts"]).unwrap().unwrap();
+        assert_eq!((args.traces.len(), args.zipf, args.charts), (1, Some(0.99), None));
+        let err = selected(Some(&vec!["nope".into()])).unwrap_err();
+        assert!(err.contains("unknown contender") && err.contains("moka"));
+    }
+}

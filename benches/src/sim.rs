@@ -1,0 +1,383 @@
+//! The hit-ratio simulator: replays a trace through every shipped policy
+//! (driven directly through [`EvictionPolicy`]), every shipped store (through
+//! [`Store`]), moka and `quick_cache` as peers, and OPT as the ceiling.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use cache_core::{EvictionPolicy, Store};
+use cache_policies::{Fifo, Lfu, Lru, LruStore, MokaStore, PolicyStore, Sieve, TtlStore, WTinyLfu};
+use hashbrown::HashSet;
+
+use crate::capacity::CapacitySpec;
+use crate::opt::{next_uses, opt_hits};
+use crate::trace::Trace;
+
+/// The row reported as the default store: `PolicyStore` with `WTinyLfu`.
+pub const DEFAULT_STORE: &str = "PolicyStore<WTinyLfu>";
+/// The rows of the peers the default store is measured against.
+pub const PEERS: [&str; 3] = ["moka", "quick_cache", "exact LRU"];
+/// The row of the ceiling.
+pub const OPT: &str = "OPT (Belady)";
+
+/// What a simulated contender is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A shipped policy, driven directly.
+    Policy,
+    /// A shipped store, driven through `Store::get` / `Store::insert`.
+    Store,
+    /// A peer cache (or the exact LRU reference).
+    Peer,
+    /// Belady's optimal, offline.
+    Ceiling,
+}
+
+impl Kind {
+    /// A short label.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Policy => "policy",
+            Self::Store => "store",
+            Self::Peer => "peer",
+            Self::Ceiling => "ceiling",
+        }
+    }
+}
+
+type RunFn = fn(&[u64], &[usize], u64) -> u64;
+
+/// One row of the simulator: a name, a kind, and how it replays a trace.
+#[derive(Clone, Copy)]
+pub struct Contender {
+    /// The row's name.
+    pub name: &'static str,
+    /// What it is.
+    pub kind: Kind,
+    run: RunFn,
+}
+
+impl std::fmt::Debug for Contender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Contender").field("name", &self.name).field("kind", &self.kind).finish()
+    }
+}
+
+impl Contender {
+    /// The hits this contender scores on `keys` (`next`: [`next_uses`]) with
+    /// room for `capacity` entries.
+    #[must_use]
+    pub fn hits(&self, keys: &[u64], next: &[usize], capacity: u64) -> u64 {
+        (self.run)(keys, next, capacity)
+    }
+}
+
+/// Every contender, in table order.
+#[must_use]
+pub fn contenders() -> Vec<Contender> {
+    let c = |name, kind, run: RunFn| Contender { name, kind, run };
+    vec![
+        c("policy Lru", Kind::Policy, |k, _, cap| policy_hits(k, cap, Lru::new())),
+        c("policy Fifo", Kind::Policy, |k, _, cap| policy_hits(k, cap, Fifo::new())),
+        c("policy Lfu", Kind::Policy, |k, _, cap| policy_hits(k, cap, Lfu::new())),
+        c("policy Sieve", Kind::Policy, |k, _, cap| policy_hits(k, cap, Sieve::new())),
+        c("policy WTinyLfu", Kind::Policy, |k, _, cap| policy_hits(k, cap, WTinyLfu::new(cap))),
+        c(DEFAULT_STORE, Kind::Store, |k, _, cap| store_hits(k, &PolicyStore::tinylfu(cap))),
+        c("LruStore", Kind::Store, |k, _, cap| store_hits(k, &LruStore::new(cap))),
+        c("TtlStore", Kind::Store, |k, _, cap| {
+            store_hits(k, &TtlStore::new(None).max_capacity(cap))
+        }),
+        c("MokaStore", Kind::Store, |k, _, cap| store_hits(k, &MokaStore::new(cap))),
+        c("moka", Kind::Peer, moka_hits),
+        c("quick_cache", Kind::Peer, quick_cache_hits),
+        c("exact LRU", Kind::Peer, exact_lru_hits),
+        c(OPT, Kind::Ceiling, |k, next, cap| {
+            opt_hits(k, next, usize::try_from(cap).unwrap_or(usize::MAX))
+        }),
+    ]
+}
+
+/// Drives a policy as a store of unit-weight entries would: a resident key is
+/// an access, a new key is inserted, then victims leave until it fits.
+pub fn policy_hits<P: EvictionPolicy<u64>>(keys: &[u64], capacity: u64, mut policy: P) -> u64 {
+    let cap = usize::try_from(capacity).unwrap_or(usize::MAX);
+    let mut resident: HashSet<u64> = HashSet::with_capacity(cap.min(1 << 24) + 1);
+    let mut hits = 0;
+    for &key in keys {
+        if resident.contains(&key) {
+            policy.on_access(&key);
+            hits += 1;
+            continue;
+        }
+        policy.on_insert(&key, 1);
+        resident.insert(key);
+        while resident.len() > cap {
+            let Some(victim) = policy.evict() else { break };
+            resident.remove(&victim);
+        }
+    }
+    hits
+}
+
+/// Drives a store: a `get` that finds the key is a hit, a miss inserts it.
+pub fn store_hits<S: Store<u64, ()>>(keys: &[u64], store: &S) -> u64 {
+    let mut hits = 0;
+    for &key in keys {
+        if store.get(&key).is_some() {
+            hits += 1;
+        } else {
+            store.insert(key, (), None);
+        }
+    }
+    hits
+}
+
+/// `moka::sync::Cache` used as-is (its maintenance runs when its own buffers
+/// fill, as in production; no `run_pending_tasks` calls).
+fn moka_hits(keys: &[u64], _: &[usize], capacity: u64) -> u64 {
+    let cache = moka::sync::Cache::new(capacity);
+    let mut hits = 0;
+    for &key in keys {
+        if cache.get(&key).is_some() {
+            hits += 1;
+        } else {
+            cache.insert(key, ());
+        }
+    }
+    hits
+}
+
+fn quick_cache_hits(keys: &[u64], _: &[usize], capacity: u64) -> u64 {
+    let mut cache =
+        quick_cache::unsync::Cache::new(usize::try_from(capacity).unwrap_or(usize::MAX));
+    let mut hits = 0;
+    for &key in keys {
+        if cache.get(&key).is_some() {
+            hits += 1;
+        } else {
+            cache.insert(key, ());
+        }
+    }
+    hits
+}
+
+/// The `lru` crate's `LruCache`: the exact-LRU reference.
+fn exact_lru_hits(keys: &[u64], _: &[usize], capacity: u64) -> u64 {
+    let mut cache = lru::LruCache::unbounded();
+    let cap = usize::try_from(capacity).unwrap_or(usize::MAX);
+    let mut hits = 0;
+    for &key in keys {
+        if cache.get(&key).is_some() {
+            hits += 1;
+        } else {
+            cache.put(key, ());
+            if cache.len() > cap {
+                cache.pop_lru();
+            }
+        }
+    }
+    hits
+}
+
+/// The hit ratios of one trace: one row per capacity.
+#[derive(Debug, Clone)]
+pub struct TraceResult {
+    /// The trace's name.
+    pub trace: String,
+    /// Its number of requests.
+    pub requests: usize,
+    /// Its number of distinct keys.
+    pub distinct: usize,
+    /// The contenders' names, in column order.
+    pub names: Vec<&'static str>,
+    /// The contenders' kinds, in column order.
+    pub kinds: Vec<Kind>,
+    /// One row per capacity.
+    pub rows: Vec<CapacityRow>,
+}
+
+/// The hits of every contender at one capacity.
+#[derive(Debug, Clone)]
+pub struct CapacityRow {
+    /// The capacity as given.
+    pub spec: CapacitySpec,
+    /// The capacity in entries.
+    pub entries: u64,
+    /// Hits of each contender, in the order of [`TraceResult::names`].
+    pub hits: Vec<u64>,
+}
+
+impl TraceResult {
+    /// The hit ratio, in percent, of column `i` in `row`.
+    #[must_use]
+    #[allow(clippy::cast_precision_loss)]
+    pub fn ratio(&self, row: &CapacityRow, i: usize) -> f64 {
+        100.0 * row.hits[i] as f64 / self.requests.max(1) as f64
+    }
+
+    /// The column of `name`.
+    #[must_use]
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| *n == name)
+    }
+}
+
+/// Replays `trace` through `which` at each capacity, on `threads` worker
+/// threads (each job is one contender at one capacity, run single-threaded).
+#[must_use]
+pub fn simulate(
+    trace: &Trace,
+    capacities: &[CapacitySpec],
+    which: &[Contender],
+    threads: usize,
+) -> TraceResult {
+    let next = if which.iter().any(|c| c.kind == Kind::Ceiling) {
+        next_uses(&trace.keys)
+    } else {
+        Vec::new()
+    };
+    let entries: Vec<u64> = capacities.iter().map(|c| c.resolve(trace.distinct)).collect();
+    let jobs: Vec<(usize, usize)> =
+        (0..entries.len()).flat_map(|r| (0..which.len()).map(move |c| (r, c))).collect();
+    let results = Mutex::new(vec![vec![0u64; which.len()]; entries.len()]);
+    let cursor = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| {
+                loop {
+                    let j = cursor.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(r, c)) = jobs.get(j) else { break };
+                    let hits = which[c].hits(&trace.keys, &next, entries[r]);
+                    results.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[r][c] = hits;
+                }
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    TraceResult {
+        trace: trace.name.clone(),
+        requests: trace.keys.len(),
+        distinct: trace.distinct,
+        names: which.iter().map(|c| c.name).collect(),
+        kinds: which.iter().map(|c| c.kind).collect(),
+        rows: capacities
+            .iter()
+            .zip(&entries)
+            .zip(results)
+            .map(|((spec, entries), hits)| CapacityRow { spec: *spec, entries: *entries, hits })
+            .collect(),
+    }
+}
+
+/// A store replayed from several threads at once.
+type ConcurrentFn = fn(&[u64], u64, usize) -> u64;
+
+/// The stores and peers whose hit ratio is measured under concurrency.
+#[must_use]
+pub fn concurrent_contenders() -> Vec<(&'static str, ConcurrentFn)> {
+    vec![
+        (DEFAULT_STORE, |k, cap, t| concurrent_hits(k, t, &PolicyStore::tinylfu(cap))),
+        ("LruStore", |k, cap, t| concurrent_hits(k, t, &LruStore::new(cap))),
+        ("MokaStore", |k, cap, t| concurrent_hits(k, t, &MokaStore::new(cap))),
+        ("moka", |k, cap, t| concurrent_hits(k, t, &MokaPeer(moka::sync::Cache::new(cap)))),
+        ("quick_cache", |k, cap, t| {
+            let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+            concurrent_hits(k, t, &QuickPeer(quick_cache::sync::Cache::new(cap)))
+        }),
+    ]
+}
+
+/// A get-or-insert cache shared by replay threads.
+trait Replay: Sync {
+    fn hit_or_insert(&self, key: u64) -> bool;
+}
+
+impl<S: Store<u64, ()>> Replay for S {
+    fn hit_or_insert(&self, key: u64) -> bool {
+        self.get(&key).is_some() || {
+            self.insert(key, (), None);
+            false
+        }
+    }
+}
+
+struct MokaPeer(moka::sync::Cache<u64, ()>);
+impl Replay for MokaPeer {
+    fn hit_or_insert(&self, key: u64) -> bool {
+        self.0.get(&key).is_some() || {
+            self.0.insert(key, ());
+            false
+        }
+    }
+}
+
+struct QuickPeer(quick_cache::sync::Cache<u64, ()>);
+impl Replay for QuickPeer {
+    fn hit_or_insert(&self, key: u64) -> bool {
+        self.0.get(&key).is_some() || {
+            self.0.insert(key, ());
+            false
+        }
+    }
+}
+
+/// Replays `keys` from `threads` threads at once. The threads take requests
+/// in trace order from a shared cursor (as clients take requests from a
+/// queue), so the cache sees the trace's order up to scheduling jitter, and
+/// any loss against one thread comes from the cache's concurrency (lossy
+/// buffers, lazy maintenance), not from a reshuffled trace.
+fn concurrent_hits<C: Replay>(keys: &[u64], threads: usize, cache: &C) -> u64 {
+    let threads = threads.max(1);
+    let hits = AtomicUsize::new(0);
+    let cursor = AtomicUsize::new(0);
+    let start = std::sync::Barrier::new(threads);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let (hits, cursor, start) = (&hits, &cursor, &start);
+            s.spawn(move || {
+                start.wait();
+                let mut mine = 0;
+                while let Some(&key) = keys.get(cursor.fetch_add(1, Ordering::Relaxed)) {
+                    mine += usize::from(cache.hit_or_insert(key));
+                }
+                hits.fetch_add(mine, Ordering::Relaxed);
+            });
+        }
+    });
+    hits.into_inner() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zipf::zipf_keys;
+
+    #[test]
+    fn every_contender_runs_and_opt_is_the_ceiling() {
+        let trace = Trace::from_keys("zipf", zipf_keys(2_000, 0.9, 20_000, 11));
+        let specs = [CapacitySpec::Entries(100), CapacitySpec::Percent(10.0)];
+        let result = simulate(&trace, &specs, &contenders(), 2);
+        let opt = result.column(OPT).unwrap();
+        let lru = result.column("exact LRU").unwrap();
+        for row in &result.rows {
+            for (i, name) in result.names.iter().enumerate() {
+                assert!(row.hits[i] > 0, "{name}");
+                assert!(row.hits[i] <= row.hits[opt], "{name} beats OPT");
+            }
+            // The policy Lru and LruStore are exact LRUs too.
+            assert_eq!(row.hits[result.column("policy Lru").unwrap()], row.hits[lru]);
+            assert_eq!(row.hits[result.column("LruStore").unwrap()], row.hits[lru]);
+        }
+    }
+
+    #[test]
+    fn concurrent_replay_counts_every_request() {
+        let keys = zipf_keys(500, 0.9, 10_000, 5);
+        for (name, run) in concurrent_contenders() {
+            let one = run(&keys, 100, 1);
+            let two = run(&keys, 100, 2);
+            assert!(one > 1_000 && two > 1_000, "{name}: {one} {two}");
+        }
+    }
+}
