@@ -1,8 +1,9 @@
 //! The in-flight table: at most one load per key at a time.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, Hash, RandomState};
+use std::hash::{BuildHasher, Hash};
+
+use hashbrown::{DefaultHashBuilder, HashMap};
 
 use cache_core::{LoadObserver, NoopObserver};
 
@@ -66,7 +67,7 @@ pub(crate) type Shard<K, V> = HashMap<K, Arc<Flight<V>>>;
 
 pub(crate) struct Table<K, V> {
     shards: Box<[Mutex<Shard<K, V>>]>,
-    hasher: RandomState,
+    hasher: DefaultHashBuilder,
     pub(crate) observer: Arc<dyn LoadObserver>,
 }
 
@@ -75,7 +76,8 @@ where
     K: Hash + Eq,
 {
     pub(crate) fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K, V>> {
-        let index = (self.hasher.hash_one(key) as usize) % self.shards.len();
+        // The high bits pick the shard; the shard's own map hashes with its own seed.
+        let index = ((self.hasher.hash_one(key) >> 32) as usize) % self.shards.len();
         self.shards[index].lock()
     }
 }
@@ -125,7 +127,7 @@ where
     #[must_use]
     pub fn with_observer(observer: Arc<dyn LoadObserver>) -> Self {
         let shards = (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect();
-        Self { inner: Arc::new(Table { shards, hasher: RandomState::new(), observer }) }
+        Self { inner: Arc::new(Table { shards, hasher: DefaultHashBuilder::default(), observer }) }
     }
 
     /// Joins the load in flight for `key`, or starts leading one.
