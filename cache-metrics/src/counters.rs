@@ -207,7 +207,7 @@ impl CacheMetrics {
         &self.name
     }
 
-    /// Counts one hit: one relaxed atomic add. The recorder hears of it
+    /// Counts one hit: a load and a store on this thread's stripe. The recorder hears of it
     /// lazily (see the crate docs).
     #[inline]
     pub fn record_hit(&self) {
@@ -223,7 +223,7 @@ impl CacheMetrics {
         }
     }
 
-    /// Counts one miss: one relaxed atomic add. The recorder hears of it
+    /// Counts one miss: a load and a store on this thread's stripe. The recorder hears of it
     /// lazily (see the crate docs).
     #[inline]
     pub fn record_miss(&self) {

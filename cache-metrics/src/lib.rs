@@ -35,10 +35,12 @@
 //!
 //! # When counts reach the recorder
 //!
-//! - **Hits and misses** are counted on the hot path by one relaxed atomic
-//!   add on the calling thread's stripe of a striped counter (16 stripes,
-//!   each alone on its cache line, so threads counting at once do not
-//!   contend, and hits never false-share with misses). They reach
+//! - **Hits and misses** are counted on the hot path in a striped counter:
+//!   each of up to 16 threads at a time holds a lease on a stripe of its own
+//!   (alone on its cache line) and counts with a plain load and store, no
+//!   locked instruction; further threads share one more stripe and add
+//!   atomically. Leases return when threads end, so counts stay exact, threads
+//!   counting at once do not contend, and hits never false-share with misses. They reach
 //!   `cache_hits_total` / `cache_misses_total` lazily, as the difference
 //!   since the previous publication, whenever:
 //!   - a thread's stripe crosses a multiple of [`PUBLISH_EVERY`] (1024): that

@@ -1,11 +1,14 @@
 //! A counter split over padded stripes, so threads counting at once do not
-//! contend on one cache line.
+//! contend on one cache line, and most adds need no atomic read-modify-write.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Mutex, PoisonError};
 
-/// Stripes per counter: enough that the threads of a typical runtime rarely
-/// share one.
-const STRIPES: usize = 16;
+/// Stripes leased to one thread each. Threads beyond this many (while all are
+/// leased) share one more stripe.
+const LEASED: usize = 16;
+/// The stripe shared by threads that hold no lease.
+const SHARED: usize = LEASED;
 
 /// One stripe alone on its cache line(s): 128 bytes covers the 64-byte lines
 /// of x86-64 with their adjacent-line prefetch and the 128-byte lines of
@@ -14,19 +17,28 @@ const STRIPES: usize = 16;
 #[derive(Debug, Default)]
 struct Stripe(AtomicU64);
 
-/// An exact counter whose adds land on the calling thread's stripe: one
-/// relaxed atomic add on a line no other thread (usually) writes. Reading
-/// sums the stripes.
+/// An exact counter. A thread holding a stripe lease is that stripe's only
+/// writer, so its add is a plain load and store (no locked instruction);
+/// other threads add atomically to a shared stripe. Reading sums the stripes.
 #[derive(Debug, Default)]
 pub(crate) struct StripedCounter {
-    stripes: [Stripe; STRIPES],
+    stripes: [Stripe; LEASED + 1],
 }
 
 impl StripedCounter {
-    /// Adds `n`; returns the calling thread's stripe before the add.
+    /// Adds `n`; returns the stripe's value before the add.
     #[inline]
     pub(crate) fn add(&self, n: u64) -> u64 {
-        self.stripes[stripe_index()].0.fetch_add(n, Relaxed)
+        match lease() {
+            Some(index) => {
+                // Sole writer of this stripe: no other thread can interleave.
+                let stripe = &self.stripes[index].0;
+                let before = stripe.load(Relaxed);
+                stripe.store(before.wrapping_add(n), Relaxed);
+                before
+            }
+            None => self.stripes[SHARED].0.fetch_add(n, Relaxed),
+        }
     }
 
     /// The total over every stripe.
@@ -35,14 +47,43 @@ impl StripedCounter {
     }
 }
 
-/// The calling thread's stripe, assigned round-robin on its first count.
-#[inline]
-fn stripe_index() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    thread_local! {
-        static INDEX: usize = NEXT.fetch_add(1, Relaxed) % STRIPES;
+/// Stripe indices never leased yet are `NEXT..LEASED`; returned ones wait in
+/// `RETURNED`. The mutex also orders a dead thread's last writes before the
+/// next holder's first.
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+static RETURNED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+/// A thread's exclusive right to write one stripe index of every counter;
+/// given back when the thread ends.
+struct Lease(Option<usize>);
+
+impl Lease {
+    fn take() -> Self {
+        let returned = RETURNED.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let index = returned.or_else(|| {
+            NEXT.fetch_update(Relaxed, Relaxed, |n| (n < LEASED).then_some(n + 1)).ok()
+        });
+        Self(index)
     }
-    INDEX.with(|index| *index)
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if let Some(index) = self.0 {
+            RETURNED.lock().unwrap_or_else(PoisonError::into_inner).push(index);
+        }
+    }
+}
+
+thread_local! {
+    static LEASE: Lease = Lease::take();
+}
+
+/// The calling thread's leased stripe, if it holds one (and its thread-local
+/// storage is not being torn down).
+#[inline]
+fn lease() -> Option<usize> {
+    LEASE.try_with(|lease| lease.0).ok().flatten()
 }
 
 #[cfg(test)]
@@ -50,18 +91,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn stripes_are_padded_and_sums_are_exact_across_threads() {
+    fn stripes_are_padded_and_sums_are_exact_across_many_threads() {
         assert_eq!(std::mem::align_of::<Stripe>(), 128);
         let counter = StripedCounter::default();
-        std::thread::scope(|s| {
-            for _ in 0..4 {
-                s.spawn(|| {
-                    for _ in 0..10_000 {
-                        counter.add(1);
-                    }
-                });
-            }
-        });
-        assert_eq!(counter.sum(), 40_000);
+        // More threads than leases, some ending early so leases are reused.
+        for _round in 0..3 {
+            std::thread::scope(|s| {
+                for _ in 0..(LEASED + 8) {
+                    s.spawn(|| {
+                        for _ in 0..5_000 {
+                            counter.add(1);
+                        }
+                    });
+                }
+            });
+        }
+        assert_eq!(counter.sum(), 3 * (LEASED as u64 + 8) * 5_000);
     }
 }
