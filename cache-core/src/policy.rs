@@ -77,6 +77,56 @@ pub trait EvictionPolicy<K>: Send + 'static {
 
     /// Forgets every key.
     fn clear(&mut self);
+
+    /// [`on_insert`](Self::on_insert), given a hash of `key` the caller
+    /// computed anyway (a store hashes every key for its own table).
+    ///
+    /// The `*_hashed` methods and [`on_accesses_by_hash`](Self::on_accesses_by_hash)
+    /// let a policy index its keys by the caller's hash instead of hashing
+    /// them again. Contract: a caller that uses them on a policy instance
+    /// uses them for every call that has one (insert, access, update,
+    /// remove), always with hashes from the same hash function; a policy may
+    /// otherwise fail to find keys it was told about. The defaults ignore the
+    /// hash and call the plain method, so implementing them is optional.
+    fn on_insert_hashed(&mut self, key: &K, hash: u64, weight: u32) {
+        let _ = hash;
+        self.on_insert(key, weight);
+    }
+
+    /// [`on_access`](Self::on_access) with the key's hash (see
+    /// [`on_insert_hashed`](Self::on_insert_hashed)).
+    fn on_access_hashed(&mut self, key: &K, hash: u64) {
+        let _ = hash;
+        self.on_access(key);
+    }
+
+    /// [`on_update`](Self::on_update) with the key's hash (see
+    /// [`on_insert_hashed`](Self::on_insert_hashed)).
+    fn on_update_hashed(&mut self, key: &K, hash: u64, old_weight: u32, new_weight: u32) {
+        let _ = hash;
+        self.on_update(key, old_weight, new_weight);
+    }
+
+    /// [`on_remove`](Self::on_remove) with the key's hash (see
+    /// [`on_insert_hashed`](Self::on_insert_hashed)).
+    fn on_remove_hashed(&mut self, key: &K, hash: u64) {
+        let _ = hash;
+        self.on_remove(key);
+    }
+
+    /// Accesses, in order, to the tracked keys whose hashes (as passed to the
+    /// `*_hashed` methods) are `hashes`, without the keys themselves: a store
+    /// buffering hits as hashes then need not look the keys up, and the
+    /// policy may overlap the memory accesses of a batch. Returns `false`
+    /// when the policy cannot find keys by hash alone (the default), having
+    /// done nothing; the caller then finds each key and calls
+    /// [`on_access_hashed`](Self::on_access_hashed). A policy that returns
+    /// `true` skips hashes it does not track (and may credit a 64-bit hash
+    /// collision to the wrong key).
+    fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
+        let _ = hashes;
+        false
+    }
 }
 
 impl<K, P: EvictionPolicy<K> + ?Sized> EvictionPolicy<K> for Box<P> {
@@ -97,5 +147,20 @@ impl<K, P: EvictionPolicy<K> + ?Sized> EvictionPolicy<K> for Box<P> {
     }
     fn clear(&mut self) {
         (**self).clear();
+    }
+    fn on_insert_hashed(&mut self, key: &K, hash: u64, weight: u32) {
+        (**self).on_insert_hashed(key, hash, weight);
+    }
+    fn on_access_hashed(&mut self, key: &K, hash: u64) {
+        (**self).on_access_hashed(key, hash);
+    }
+    fn on_update_hashed(&mut self, key: &K, hash: u64, old_weight: u32, new_weight: u32) {
+        (**self).on_update_hashed(key, hash, old_weight, new_weight);
+    }
+    fn on_remove_hashed(&mut self, key: &K, hash: u64) {
+        (**self).on_remove_hashed(key, hash);
+    }
+    fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
+        (**self).on_accesses_by_hash(hashes)
     }
 }

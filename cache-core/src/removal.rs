@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use parking_lot::RwLock;
 
@@ -62,28 +63,35 @@ pub type EvictionListener<K, V> = Arc<dyn Fn(&K, &V, RemovalCause) + Send + Sync
 /// costs one branch when no listener was added.
 pub struct ListenerSlot<K, V> {
     listeners: RwLock<Vec<EvictionListener<K, V>>>,
+    /// Set once the first listener is added: until then a notification is
+    /// one load of this flag, not a lock shared by every shard and thread.
+    any: AtomicBool,
 }
 
 impl<K, V> ListenerSlot<K, V> {
     /// An empty slot.
     #[must_use]
     pub fn new() -> Self {
-        Self { listeners: RwLock::new(Vec::new()) }
+        Self { listeners: RwLock::new(Vec::new()), any: AtomicBool::new(false) }
     }
 
     /// Adds a listener; every later removal is reported to it.
     pub fn add(&self, listener: EvictionListener<K, V>) {
         self.listeners.write().push(listener);
+        self.any.store(true, Ordering::Release);
     }
 
     /// Whether any listener was added (skip building notifications if not).
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.listeners.read().is_empty()
+        !self.any.load(Ordering::Acquire)
     }
 
     /// Reports one removal to every listener.
     pub fn notify(&self, key: &K, value: &V, cause: RemovalCause) {
+        if !self.any.load(Ordering::Acquire) {
+            return;
+        }
         for listener in self.listeners.read().iter() {
             listener(key, value, cause);
         }

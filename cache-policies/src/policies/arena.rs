@@ -79,6 +79,13 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
         self.index.find(hash, |&i| nodes[i].key.as_ref() == Some(key)).copied()
     }
 
+    /// The node whose stored hash is `hash` (the first found: a 64-bit
+    /// collision picks either key).
+    pub(crate) fn find_by_hash(&self, hash: u64) -> Option<usize> {
+        let nodes = &self.nodes;
+        self.index.find(hash, |&i| nodes[i].hash == hash).copied()
+    }
+
     /// The node of `key`.
     pub(crate) fn get(&self, key: &K) -> Option<usize> {
         self.find(self.hash(key), key)

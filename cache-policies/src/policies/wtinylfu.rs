@@ -215,9 +215,15 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
         }
     }
 
-    /// Reorders a tracked key after a hit or an update.
+    /// Counts a hit or an update of a tracked key and reorders it.
     fn on_hit(&mut self, idx: usize) {
         self.sketch.increment(self.sketch_hash(idx));
+        self.reorder(idx);
+    }
+
+    /// Moves a tracked key after a hit: to the newest end of its queue, or
+    /// from probation to protected.
+    fn reorder(&mut self, idx: usize) {
         let Slot { queue, weight, .. } = *self.arena.data(idx);
         match queue {
             Queue::Window => self.arena.move_to_back(&mut self.window, idx),
@@ -230,6 +236,14 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
                 self.demote_from_protected();
             }
         }
+    }
+
+    /// A hit on a tracked node.
+    fn access(&mut self, idx: usize) {
+        self.climber.record_hit();
+        self.climb();
+        // The climb may have moved the key; read its queue afterwards.
+        self.on_hit(idx);
     }
 
     /// Runs the hill climber once per sample and resizes the window.
@@ -334,8 +348,26 @@ impl<K> fmt::Debug for WTinyLfu<K> {
 
 impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
     fn on_insert(&mut self, key: &K, weight: u32) {
+        self.on_insert_hashed(key, self.arena.hash(key), weight);
+    }
+
+    fn on_access(&mut self, key: &K) {
+        self.on_access_hashed(key, self.arena.hash(key));
+    }
+
+    fn on_update(&mut self, key: &K, old_weight: u32, new_weight: u32) {
+        self.on_update_hashed(key, self.arena.hash(key), old_weight, new_weight);
+    }
+
+    fn on_remove(&mut self, key: &K) {
+        self.on_remove_hashed(key, self.arena.hash(key));
+    }
+
+    // The hashed methods index the arena by the caller's hash; the sketch
+    // keeps its own fixed-seed hash of the key (stored in the node at
+    // insert), so hit ratios stay reproducible whatever the caller's seed.
+    fn on_insert_hashed(&mut self, key: &K, hash: u64, weight: u32) {
         self.candidate = NIL;
-        let hash = self.arena.hash(key);
         if let Some(idx) = self.arena.find(hash, key) {
             self.climber.record_hit();
             self.on_hit(idx);
@@ -351,19 +383,46 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
         self.evict_from_window();
     }
 
-    fn on_access(&mut self, key: &K) {
+    fn on_access_hashed(&mut self, key: &K, hash: u64) {
         self.candidate = NIL;
-        if let Some(idx) = self.arena.get(key) {
-            self.climber.record_hit();
-            self.climb();
-            // The climb may have moved the key; read its queue afterwards.
-            self.on_hit(idx);
+        if let Some(idx) = self.arena.find(hash, key) {
+            self.access(idx);
         }
     }
 
-    fn on_update(&mut self, key: &K, _old_weight: u32, new_weight: u32) {
+    fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
         self.candidate = NIL;
-        let Some(idx) = self.arena.get(key) else {
+        // In three passes over each batch, so that the cache misses of
+        // different keys overlap: find the nodes, count them in the sketch,
+        // then reorder the queues in order. The result is the same as one
+        // access after another: the climber and the queues never read the
+        // sketch, and the sketch sees the same increments in the same order.
+        const BATCH: usize = 64;
+        for chunk in hashes.chunks(BATCH) {
+            let mut nodes = [NIL; BATCH];
+            for (node, &hash) in nodes.iter_mut().zip(chunk) {
+                *node = self.arena.find_by_hash(hash).unwrap_or(NIL);
+            }
+            let nodes = &nodes[..chunk.len()];
+            for &idx in nodes {
+                if idx != NIL {
+                    self.sketch.increment(self.sketch_hash(idx));
+                }
+            }
+            for &idx in nodes {
+                if idx != NIL {
+                    self.climber.record_hit();
+                    self.climb();
+                    self.reorder(idx);
+                }
+            }
+        }
+        true
+    }
+
+    fn on_update_hashed(&mut self, key: &K, hash: u64, _old_weight: u32, new_weight: u32) {
+        self.candidate = NIL;
+        let Some(idx) = self.arena.find(hash, key) else {
             return;
         };
         let Slot { queue, weight, .. } = *self.arena.data(idx);
@@ -374,8 +433,8 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
         self.evict_from_window();
     }
 
-    fn on_remove(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
+    fn on_remove_hashed(&mut self, key: &K, hash: u64) {
+        if let Some(idx) = self.arena.find(hash, key) {
             self.detach(idx);
         }
         self.candidate = NIL;
@@ -498,6 +557,38 @@ mod tests {
         // synthetic trace for stability on the reference traces, where it is
         // worth up to 6 points (LIRS loops) and 5 points (Zipf 0.99).
         assert!(ratio > 0.48, "the adaptive window follows recency ({ratio})");
+    }
+
+    #[test]
+    fn hashed_and_batched_calls_decide_as_the_plain_ones() {
+        // The same requests, once through the plain methods and once as a
+        // store drives it (its own hash, hits applied in batches by hash).
+        let store_hash = |k: u64| k.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let (mut plain, mut hashed) = (WTinyLfu::new(50), WTinyLfu::new(50));
+        let (mut resident, mut pending) = (HashSet::new(), Vec::new());
+        let mut rng = 7u64;
+        for _ in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let key = (rng % 97) * (rng % 3); // skewed
+            if resident.contains(&key) {
+                plain.on_access(&key);
+                pending.push(store_hash(key));
+                continue;
+            }
+            assert!(hashed.on_accesses_by_hash(&pending));
+            pending.clear();
+            plain.on_insert(&key, 1);
+            hashed.on_insert_hashed(&key, store_hash(key), 1);
+            resident.insert(key);
+            while resident.len() > 50 {
+                let victim = plain.evict().expect("tracked");
+                assert_eq!(hashed.evict(), Some(victim));
+                resident.remove(&victim);
+            }
+        }
+        assert_eq!(plain.window_capacity(), hashed.window_capacity());
     }
 
     #[test]

@@ -44,13 +44,36 @@ impl ReadBuffer {
         slot + 1 == READ_BUFFER_SLOTS
     }
 
-    /// Hands every recorded hash to `apply`, oldest first, and empties the
-    /// buffer. Call with the shard's write lock held.
-    pub(crate) fn drain(&self, mut apply: impl FnMut(u64)) {
-        let len = self.len.swap(0, Ordering::Relaxed).min(READ_BUFFER_SLOTS);
-        for slot in &self.slots[..len] {
-            apply(slot.load(Ordering::Relaxed));
+    /// Hands every recorded hash to `apply` (as one slice, oldest first) and
+    /// empties the buffer. Call with the shard's write lock held, or with the
+    /// read lock and the policy's lock (one drainer at a time).
+    ///
+    /// Under the write lock no reader records, so the drain is exact. A
+    /// drain beside readers (read lock) is lossy like the buffer itself: a
+    /// slot still empty (0) is one whose reader has not stored its hash yet,
+    /// and is skipped; a hash stored into a slot the drain already passed
+    /// waits for the next drain or is overwritten. Each stored hash is
+    /// applied at most once (a hash of exactly 0 is never applied: a 2^-64
+    /// loss).
+    pub(crate) fn drain(&self, apply: impl FnOnce(&[u64])) {
+        let len = self.len.load(Ordering::Relaxed).min(READ_BUFFER_SLOTS);
+        if len == 0 {
+            return;
         }
+        let mut hashes = [0u64; READ_BUFFER_SLOTS];
+        let mut n = 0;
+        for slot in &self.slots[..len] {
+            let hash = slot.load(Ordering::Relaxed);
+            if hash != 0 {
+                slot.store(0, Ordering::Relaxed);
+                hashes[n] = hash;
+                n += 1;
+            }
+        }
+        // Reset only after the slots are emptied, so readers cannot claim
+        // (and store into) slots the drain is still reading and clearing.
+        self.len.store(0, Ordering::Relaxed);
+        apply(&hashes[..n]);
     }
 
     /// Whether nothing is recorded (a cheap hint).
@@ -74,7 +97,7 @@ mod tests {
         assert!(buffer.record(99), "the last slot fills it");
         assert!(buffer.record(100), "dropped while full");
         let mut seen = Vec::new();
-        buffer.drain(|h| seen.push(h));
+        buffer.drain(|h| seen.extend_from_slice(h));
         assert_eq!(seen.len(), READ_BUFFER_SLOTS);
         assert_eq!((seen[0], seen[READ_BUFFER_SLOTS - 1]), (1, 99));
         assert!(buffer.is_empty());

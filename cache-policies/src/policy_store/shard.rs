@@ -40,8 +40,10 @@ pub(crate) struct Shared<'a, K, V> {
 #[derive(Debug)]
 struct State<K, V, P> {
     table: HashTable<Entry<K, V>>,
-    /// Only ever reached through `get_mut` under the shard's write lock; the
-    /// mutex makes the shard `Sync` without asking `P: Sync`.
+    /// Reached through `get_mut` under the shard's write lock, or locked by
+    /// the reader that fills the read buffer, under the read lock (so the
+    /// lock is never contended by writers); the mutex also makes the shard
+    /// `Sync` without asking `P: Sync`.
     policy: Mutex<P>,
     weight: u64,
     capacity: u64,
@@ -80,26 +82,23 @@ where
     pub(crate) fn get(&self, hash: u64, key: &K, shared: &Shared<'_, K, V>) -> Option<V> {
         let state = self.state.read();
         let entry = state.table.find(hash, |e| e.key == *key)?;
-        let hit = if entry.deadline.is_some_and(|d| d <= now()) {
-            None
-        } else {
-            Some((entry.value.clone(), self.reads.record(hash)))
-        };
-        drop(state);
-        match hit {
-            Some((value, buffer_full)) => {
-                if buffer_full {
-                    if let Some(mut state) = self.state.try_write() {
-                        state.drain(&self.reads);
-                    }
-                }
-                Some(value)
-            }
-            None => {
-                self.expire(hash, key, shared);
-                None
+        if entry.deadline.is_some_and(|d| d <= now()) {
+            drop(state);
+            self.expire(hash, key, shared);
+            return None;
+        }
+        let value = entry.value.clone();
+        if self.reads.record(hash) {
+            // A full buffer: apply it under the policy's lock, keeping the
+            // read lock (other readers go on; a drain only touches the
+            // policy). If another reader is draining, the hit waits in the
+            // buffer or is dropped.
+            if let Some(mut policy) = state.policy.try_lock() {
+                apply_reads(&mut *policy, &state.table, &self.reads);
             }
         }
+        drop(state);
+        Some(value)
     }
 
     /// Whether a live entry is present; not an access.
@@ -135,7 +134,7 @@ where
         let mut state = self.state.write();
         state.drain(&self.reads);
         let entry = state.take(hash, key)?;
-        state.policy.get_mut().on_remove(&entry.key);
+        state.policy.get_mut().on_remove_hashed(&entry.key, hash);
         if entry.is_expired(now()) {
             shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
             None
@@ -152,7 +151,7 @@ where
         let now = now();
         let expired = state.table.find(hash, |e| e.key == *key).is_some_and(|e| e.is_expired(now));
         if let Some(entry) = expired.then(|| state.take(hash, key)).flatten() {
-            state.policy.get_mut().on_remove(&entry.key);
+            state.policy.get_mut().on_remove_hashed(&entry.key, hash);
             shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
         }
     }
@@ -196,15 +195,7 @@ where
 {
     /// Applies buffered hits to the policy, in the order they happened.
     fn drain(&mut self, reads: &ReadBuffer) {
-        let table = &self.table;
-        let policy = self.policy.get_mut();
-        // A hash names its entry (a 64-bit collision inside one shard would
-        // only credit the access to the wrong key).
-        reads.drain(|hash| {
-            if let Some(entry) = table.find(hash, |e| e.hash == hash) {
-                policy.on_access(&entry.key);
-            }
-        });
+        apply_reads(self.policy.get_mut(), &self.table, reads);
     }
 
     /// Removes the entry from the table (not from the policy).
@@ -219,7 +210,7 @@ where
         if u64::from(weight) > self.capacity {
             // Never kept: the old value (if any) is replaced by nothing.
             if let Some(old) = self.take(hash, &entry.key) {
-                self.policy.get_mut().on_remove(&old.key);
+                self.policy.get_mut().on_remove_hashed(&old.key, hash);
                 shared.listeners.notify(&old.key, &old.value, RemovalCause::Replaced);
             }
             shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Size);
@@ -230,10 +221,10 @@ where
             let old_weight = mem::replace(&mut slot.weight, weight);
             slot.deadline = deadline;
             self.weight = self.weight - u64::from(old_weight) + u64::from(weight);
-            self.policy.get_mut().on_update(&slot.key, old_weight, weight);
+            self.policy.get_mut().on_update_hashed(&slot.key, hash, old_weight, weight);
             shared.listeners.notify(&slot.key, &old_value, RemovalCause::Replaced);
         } else {
-            self.policy.get_mut().on_insert(&entry.key, weight);
+            self.policy.get_mut().on_insert_hashed(&entry.key, hash, weight);
             self.weight += u64::from(weight);
             self.table.insert_unique(hash, entry, |e| e.hash);
         }
@@ -254,7 +245,7 @@ where
             if let Ok(found) = found {
                 let (entry, _) = found.remove();
                 self.weight -= u64::from(entry.weight);
-                self.policy.get_mut().on_remove(&entry.key);
+                self.policy.get_mut().on_remove_hashed(&entry.key, hash);
                 shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
             }
         }
@@ -286,7 +277,7 @@ where
         if let Ok(found) = self.table.find_entry(hash, |e| e.hash == hash) {
             let (entry, _) = found.remove();
             self.weight -= u64::from(entry.weight);
-            self.policy.get_mut().on_remove(&entry.key);
+            self.policy.get_mut().on_remove_hashed(&entry.key, hash);
             shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Size);
         }
         true
@@ -301,4 +292,24 @@ where
             });
         }
     }
+}
+
+/// Applies the buffered hits to `policy`, in the order they happened: by hash
+/// alone when the policy can, else through the entry's key. A hash names its
+/// entry (a 64-bit collision inside one shard would only credit the access to
+/// the wrong key).
+fn apply_reads<K, V, P: EvictionPolicy<K>>(
+    policy: &mut P,
+    table: &HashTable<Entry<K, V>>,
+    reads: &ReadBuffer,
+) {
+    reads.drain(|hashes| {
+        if !policy.on_accesses_by_hash(hashes) {
+            for &hash in hashes {
+                if let Some(entry) = table.find(hash, |e| e.hash == hash) {
+                    policy.on_access_hashed(&entry.key, hash);
+                }
+            }
+        }
+    });
 }
