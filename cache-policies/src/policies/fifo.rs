@@ -5,7 +5,7 @@ use std::hash::Hash;
 
 use cache_core::EvictionPolicy;
 
-use super::arena::{Arena, List, NIL};
+use super::key_queue::KeyQueue;
 
 /// FIFO: keys leave in insertion order; accesses change nothing.
 ///
@@ -24,21 +24,20 @@ use super::arena::{Arena, List, NIL};
 /// assert_eq!(fifo.evict(), Some(1));
 /// ```
 pub struct Fifo<K> {
-    arena: Arena<K, ()>,
-    order: List,
+    queue: KeyQueue<K>,
 }
 
 impl<K: Hash + Eq + Clone> Fifo<K> {
     /// An empty FIFO policy.
     #[must_use]
     pub fn new() -> Self {
-        Self { arena: Arena::new(), order: List::new() }
+        Self { queue: KeyQueue::new() }
     }
 
     /// The number of keys tracked.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.arena.len()
+        self.queue.len()
     }
 
     /// Whether no key is tracked.
@@ -56,40 +55,27 @@ impl<K: Hash + Eq + Clone> Default for Fifo<K> {
 
 impl<K> fmt::Debug for Fifo<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Fifo").field("len", &self.order.len()).finish()
+        f.debug_struct("Fifo").field("len", &self.queue.len()).finish()
     }
 }
 
 impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Fifo<K> {
     fn on_insert(&mut self, key: &K, _weight: u32) {
-        let hash = self.arena.hash(key);
-        if self.arena.find(hash, key).is_none() {
-            let idx = self.arena.alloc(hash, key, ());
-            self.arena.push_back(&mut self.order, idx);
-        }
+        self.queue.push_back_if_absent(key);
     }
 
     fn on_access(&mut self, _key: &K) {}
 
     fn on_remove(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
-            self.arena.unlink(&mut self.order, idx);
-            self.arena.release(idx);
-        }
+        self.queue.remove(key);
     }
 
     fn evict(&mut self) -> Option<K> {
-        let idx = self.order.head();
-        if idx == NIL {
-            return None;
-        }
-        self.arena.unlink(&mut self.order, idx);
-        self.arena.release(idx)
+        self.queue.pop_front()
     }
 
     fn clear(&mut self) {
-        self.arena.clear();
-        self.order = List::new();
+        self.queue.clear();
     }
 }
 

@@ -5,7 +5,7 @@ use std::hash::Hash;
 
 use cache_core::EvictionPolicy;
 
-use super::arena::{Arena, List};
+use super::key_queue::KeyQueue;
 
 /// Exact LRU: the key accessed (or inserted) longest ago leaves first.
 ///
@@ -30,21 +30,20 @@ use super::arena::{Arena, List};
 /// assert_eq!(lru.evict(), None);
 /// ```
 pub struct Lru<K> {
-    arena: Arena<K, ()>,
-    order: List,
+    queue: KeyQueue<K>,
 }
 
 impl<K: Hash + Eq + Clone> Lru<K> {
     /// An empty LRU policy.
     #[must_use]
     pub fn new() -> Self {
-        Self { arena: Arena::new(), order: List::new() }
+        Self { queue: KeyQueue::new() }
     }
 
     /// The number of keys tracked.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.arena.len()
+        self.queue.len()
     }
 
     /// Whether no key is tracked.
@@ -62,46 +61,31 @@ impl<K: Hash + Eq + Clone> Default for Lru<K> {
 
 impl<K> fmt::Debug for Lru<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lru").field("len", &self.order.len()).finish()
+        f.debug_struct("Lru").field("len", &self.queue.len()).finish()
     }
 }
 
 impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
     fn on_insert(&mut self, key: &K, _weight: u32) {
-        let hash = self.arena.hash(key);
-        if let Some(idx) = self.arena.find(hash, key) {
-            self.arena.move_to_back(&mut self.order, idx);
-        } else {
-            let idx = self.arena.alloc(hash, key, ());
-            self.arena.push_back(&mut self.order, idx);
+        if let Some(idx) = self.queue.push_back_if_absent(key) {
+            self.queue.move_index_to_back(idx);
         }
     }
 
     fn on_access(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
-            self.arena.move_to_back(&mut self.order, idx);
-        }
+        self.queue.move_to_back(key);
     }
 
     fn on_remove(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
-            self.arena.unlink(&mut self.order, idx);
-            self.arena.release(idx);
-        }
+        self.queue.remove(key);
     }
 
     fn evict(&mut self) -> Option<K> {
-        let idx = self.order.head();
-        if idx == super::arena::NIL {
-            return None;
-        }
-        self.arena.unlink(&mut self.order, idx);
-        self.arena.release(idx)
+        self.queue.pop_front()
     }
 
     fn clear(&mut self) {
-        self.arena.clear();
-        self.order = List::new();
+        self.queue.clear();
     }
 }
 

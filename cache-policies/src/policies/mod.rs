@@ -5,6 +5,7 @@
 mod arena;
 mod climber;
 mod fifo;
+mod key_queue;
 mod lfu;
 mod lru;
 mod sieve;
