@@ -38,6 +38,7 @@ pub trait BenchCache: Send + Sync {
 }
 
 /// Runs a future that is expected to complete at once; spins otherwise.
+#[inline]
 pub fn poll_now<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut cx = Context::from_waker(Waker::noop());

@@ -1,6 +1,7 @@
 //! [`AsyncCache`]: the type users hold, and its lookup and write operations.
 
 use std::fmt;
+use std::future::{Ready, ready};
 use std::hash::Hash;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -108,11 +109,34 @@ where
     /// A clone of the live value for `key`, or `None`. Counts one hit or one
     /// miss; never loads.
     ///
+    /// The lookup happens when `get` is called and the returned future is
+    /// already complete (a [`Ready`]): `get` never waits, and the hit path
+    /// pays for no async state machine. The future borrows neither the cache
+    /// nor the key.
+    ///
     /// # Cancel safety
     ///
-    /// Cancel safe: it completes without awaiting anything.
-    pub async fn get(&self, key: &K) -> Option<V> {
-        self.lookup(key)
+    /// Cancel safe: the lookup is done before the future exists; dropping it
+    /// only drops the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cache_facade::AsyncCache;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let cache: AsyncCache<&str, u32> = AsyncCache::builder().max_capacity(10).build()?;
+    /// cache.insert("a", 1).await;
+    /// assert_eq!(cache.get(&"a").await, Some(1));
+    /// assert_eq!(cache.get(&"b").await, None);
+    /// assert_eq!((cache.metrics().hits, cache.metrics().misses), (1, 1));
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[inline]
+    pub fn get(&self, key: &K) -> Ready<Option<V>> {
+        ready(self.lookup(key))
     }
 
     /// The store lookup behind every read: counts the hit or the miss.

@@ -1,6 +1,7 @@
 //! A counter split over padded stripes, so threads counting at once do not
 //! contend on one cache line, and most adds need no atomic read-modify-write.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Mutex, PoisonError};
 
@@ -69,21 +70,46 @@ impl Lease {
 
 impl Drop for Lease {
     fn drop(&mut self) {
+        // From now on this thread counts on the shared stripe, before
+        // another thread can lease the index.
+        CACHED.with(|cached| cached.set(NO_LEASE));
         if let Some(index) = self.0 {
             RETURNED.lock().unwrap_or_else(PoisonError::into_inner).push(index);
         }
     }
 }
 
+/// `CACHED` before the thread's first count.
+const UNKNOWN: usize = 0;
+/// `CACHED` of a thread without a lease (or whose lease was given back).
+const NO_LEASE: usize = usize::MAX;
+
 thread_local! {
+    /// Owns the lease; its destructor gives the index back.
     static LEASE: Lease = Lease::take();
+    /// The leased index plus one, [`UNKNOWN`] or [`NO_LEASE`]: a plain
+    /// thread-local without destructor, so the hit path reads it with one
+    /// load (no lazy-initialisation or teardown check).
+    static CACHED: Cell<usize> = const { Cell::new(UNKNOWN) };
 }
 
-/// The calling thread's leased stripe, if it holds one (and its thread-local
-/// storage is not being torn down).
+/// The calling thread's leased stripe, if it holds one.
 #[inline]
 fn lease() -> Option<usize> {
-    LEASE.try_with(|lease| lease.0).ok().flatten()
+    match CACHED.with(Cell::get) {
+        UNKNOWN => first_lease(),
+        NO_LEASE => None,
+        index => Some(index - 1),
+    }
+}
+
+/// Takes the thread's lease on its first count (or finds it gone while the
+/// thread's storage is torn down).
+#[cold]
+fn first_lease() -> Option<usize> {
+    let index = LEASE.try_with(|lease| lease.0).ok().flatten();
+    CACHED.with(|cached| cached.set(index.map_or(NO_LEASE, |i| i + 1)));
+    index
 }
 
 #[cfg(test)]
