@@ -63,7 +63,8 @@ impl<S: Store<u64, u64>> BenchCache for Raw<S> {
     }
 }
 
-/// The facade: `AsyncCache::get` (store behind `Arc<dyn Store>`, metrics).
+/// The facade: `AsyncCache::get` (store behind `Arc<dyn Store>`, called
+/// directly when it is a shipped store; hit/miss counting).
 #[derive(Debug)]
 pub struct Facade(pub AsyncCache<u64, u64>);
 impl BenchCache for Facade {

@@ -11,7 +11,8 @@ use cache_loader::{BatchConfig, Batcher, DEFAULT_WARMUP_CONCURRENCY, SingleFligh
 use cache_metrics::CacheMetrics;
 
 use crate::cache::{AsyncCache, Inner};
-use crate::default_store::default_store;
+use crate::default_store::default_store_held;
+use crate::direct_store::HeldStore;
 use crate::error::BuildError;
 
 /// Assembles an [`AsyncCache`]. Every setting is optional; `build` checks
@@ -58,7 +59,7 @@ pub struct AsyncCacheBuilder<K, V> {
     max_capacity: Option<u64>,
     weigher: Option<Weigher<K, V>>,
     default_ttl: Option<Duration>,
-    store: Option<Arc<dyn Store<K, V>>>,
+    store: Option<HeldStore<K, V>>,
     loader: Option<Arc<dyn Loader<K, V>>>,
     batch_loader: Option<Arc<dyn BatchLoader<K, V>>>,
     batch_window: Option<Duration>,
@@ -124,13 +125,13 @@ where
     /// [`MokaStore`](crate::MokaStore), [`PolicyStore`](crate::PolicyStore)
     /// or your own [`Store`].
     pub fn store(mut self, store: impl Store<K, V> + 'static) -> Self {
-        self.store = Some(Arc::new(store));
+        self.store = Some(HeldStore::new(store));
         self
     }
 
     /// As [`store`](Self::store), for a store already shared behind an `Arc`.
     pub fn shared_store(mut self, store: Arc<dyn Store<K, V>>) -> Self {
-        self.store = Some(store);
+        self.store = Some(HeldStore::shared(store));
         self
     }
 
@@ -218,10 +219,10 @@ where
         if self.warmup_concurrency == Some(0) {
             return Err(BuildError::new("warmup_concurrency", "must be at least 1"));
         }
-        let store = match self.store {
-            Some(store) => {
-                check_custom_store(&*store, self.max_capacity, self.weigher.is_some())?;
-                store
+        let HeldStore { store, direct } = match self.store {
+            Some(held) => {
+                check_custom_store(&*held.store, self.max_capacity, self.weigher.is_some())?;
+                held
             }
             None => {
                 if self.weigher.is_some() && self.max_capacity.is_none() {
@@ -230,7 +231,7 @@ where
                         "needs a max_capacity to weigh entries against",
                     ));
                 }
-                default_store(self.max_capacity, self.weigher)
+                default_store_held(self.max_capacity, self.weigher)
             }
         };
         let batch_config = batch_config(
@@ -257,6 +258,7 @@ where
         let inner = Inner {
             name,
             store,
+            direct,
             flights,
             batcher,
             loader: self.loader,
@@ -366,7 +368,7 @@ impl<K, V> fmt::Debug for AsyncCacheBuilder<K, V> {
             .field("max_capacity", &self.max_capacity)
             .field("weigher", &self.weigher.is_some())
             .field("default_ttl", &self.default_ttl)
-            .field("store", &self.store.as_ref().map(|s| s.capacity()))
+            .field("store", &self.store.as_ref().map(|held| held.store.capacity()))
             .field("loader", &self.loader.is_some())
             .field("batch_loader", &self.batch_loader.is_some())
             .field("batch_window", &self.batch_window)

@@ -13,6 +13,7 @@ use cache_loader::{Batcher, Commit, SingleFlight};
 use cache_metrics::{CacheMetrics, MetricsSnapshot};
 
 use crate::builder::AsyncCacheBuilder;
+use crate::direct_store::DirectStore;
 
 /// An async application-layer cache in front of a database or a remote API.
 ///
@@ -78,6 +79,8 @@ pub struct AsyncCache<K, V> {
 pub(crate) struct Inner<K, V> {
     pub(crate) name: String,
     pub(crate) store: Arc<dyn Store<K, V>>,
+    /// The same store, typed when it is a shipped one (the hit path).
+    pub(crate) direct: DirectStore<K, V>,
     pub(crate) flights: SingleFlight<K, V>,
     pub(crate) batcher: Option<Batcher<K, V>>,
     pub(crate) loader: Option<Arc<dyn Loader<K, V>>>,
@@ -142,7 +145,7 @@ where
     /// The store lookup behind every read: counts the hit or the miss.
     #[inline]
     pub(crate) fn lookup(&self, key: &K) -> Option<V> {
-        let found = self.inner.store.get(key);
+        let found = self.inner.direct.get(&*self.inner.store, key);
         if found.is_some() {
             self.inner.metrics.record_hit();
         } else {

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use cache_core::{Store, Weigher};
 use cache_policies::{LruStore, PolicyStore};
 
+use crate::direct_store::HeldStore;
+
 /// The store [`AsyncCacheBuilder::build`](crate::AsyncCacheBuilder::build)
 /// uses when no [`store`](crate::AsyncCacheBuilder::store) is given.
 ///
@@ -26,9 +28,23 @@ where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
+    default_store_held(max_capacity, weigher).store
+}
+
+/// [`default_store`], with the typed handle the facade's hit path calls.
+pub(crate) fn default_store_held<K, V>(
+    max_capacity: Option<u64>,
+    weigher: Option<Weigher<K, V>>,
+) -> HeldStore<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     match (max_capacity, weigher) {
-        (Some(max), Some(weigher)) => Arc::new(PolicyStore::builder(max).weigher(weigher).build()),
-        (Some(max), None) => Arc::new(PolicyStore::tinylfu(max)),
-        (None, _) => Arc::new(LruStore::unbounded()),
+        (Some(max), Some(weigher)) => {
+            HeldStore::new(PolicyStore::builder(max).weigher(weigher).build())
+        }
+        (Some(max), None) => HeldStore::new(PolicyStore::tinylfu(max)),
+        (None, _) => HeldStore::new(LruStore::unbounded()),
     }
 }

@@ -55,6 +55,7 @@ pub mod __private;
 mod builder;
 mod cache;
 mod default_store;
+mod direct_store;
 pub mod error;
 mod loading;
 mod memoize;

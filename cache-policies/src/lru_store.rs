@@ -169,6 +169,7 @@ where
     K: Hash + Eq + Send + Sync,
     V: Clone + Send + Sync,
 {
+    #[inline]
     fn get(&self, key: &K) -> Option<V> {
         let mut lru = self.inner.lock();
         let slot = lru.entries.get(key)?;
