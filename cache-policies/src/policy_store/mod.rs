@@ -8,10 +8,13 @@
 //! lock, checks the deadline (reading the clock only when the entry has one),
 //! clones the value, and records the key's hash in the shard's lossy read
 //! buffer (one `fetch_add` and one store into a fixed array: no allocation,
-//! no exclusive lock). Writes take the write lock and first drain the buffer
-//! into the policy, in order, so every eviction decision sees every earlier
-//! hit; a reader that fills the buffer drains it itself if `try_write`
-//! succeeds. In single-threaded use nothing is ever dropped, so
+//! no exclusive lock). The buffer is striped by thread (4 stripes, each on
+//! its own cache lines), so two threads reading the same shard do not bounce
+//! the buffer's lines between their cores. Writes take the write lock and
+//! first drain the buffer into the policy, each thread's hits in order, so
+//! every eviction decision sees every earlier hit; a reader that fills its
+//! stripe drains the buffer itself, under the read lock, if it wins the
+//! policy's `try_lock`. In single-threaded use nothing is ever dropped, so
 //! `PolicyStore<Lru>` is an exact LRU; under contention a full buffer drops
 //! hits (the policy sees slightly fewer accesses, nothing else changes).
 //!
