@@ -8,9 +8,10 @@
 //! lock, checks the deadline (reading the clock only when the entry has one),
 //! clones the value, and records the key's hash in the shard's lossy read
 //! buffer (one `fetch_add` and one store into a fixed array: no allocation,
-//! no exclusive lock). The buffer is striped by thread (4 stripes, each on
-//! its own cache lines), so two threads reading the same shard do not bounce
-//! the buffer's lines between their cores. Writes take the write lock and
+//! no exclusive lock). In stores of several shards the buffer is striped by
+//! thread (4 stripes, each on its own cache lines), so two threads reading
+//! the same shard do not bounce the buffer's lines between their cores; a
+//! store of one shard keeps one buffer, in the exact order of its hits. Writes take the write lock and
 //! first drain the buffer into the policy, each thread's hits in order, so
 //! every eviction decision sees every earlier hit; a reader that fills its
 //! stripe drains the buffer itself, under the read lock, if it wins the
@@ -36,6 +37,7 @@ use cache_core::{Capacity, EvictionListener, EvictionPolicy, ListenerSlot, Store
 use hashbrown::DefaultHashBuilder;
 
 pub use builder::PolicyStoreBuilder;
+use read_buffer::STRIPES;
 use shard::{Shard, Shared};
 
 use crate::policies::{Fifo, Lfu, Lru, Sieve, WTinyLfu};
@@ -125,10 +127,12 @@ where
     ) -> Self {
         let count = shards.unwrap_or_else(|| default_shards(capacity));
         let count_u64 = count as u64;
+        // One shard: keep every hit in order (see `ReadBuffer`).
+        let stripes = if count > 1 { STRIPES } else { 1 };
         let shards: Box<[Shard<K, V, P>]> = (0..count_u64)
             .map(|i| {
                 let share = capacity / count_u64 + u64::from(i < capacity % count_u64);
-                Shard::new(share, factory(share))
+                Shard::new(share, factory(share), stripes)
             })
             .collect();
         Self {

@@ -64,7 +64,8 @@ where
     V: Clone,
     P: EvictionPolicy<K>,
 {
-    pub(crate) fn new(capacity: u64, policy: P) -> Self {
+    /// A shard of `capacity` whose read buffer has `stripes` stripes.
+    pub(crate) fn new(capacity: u64, policy: P, stripes: usize) -> Self {
         Self {
             state: RwLock::new(State {
                 table: HashTable::new(),
@@ -73,7 +74,7 @@ where
                 capacity,
                 expiry: ExpiryQueue::default(),
             }),
-            reads: ReadBuffer::new(),
+            reads: ReadBuffer::new(stripes),
         }
     }
 
