@@ -67,7 +67,9 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Fifo<K> {
     fn on_access(&mut self, _key: &K) {}
 
     fn on_remove(&mut self, key: &K) {
-        self.queue.remove(key);
+        if let Some(idx) = self.queue.index_of(key) {
+            self.queue.remove_index(idx);
+        }
     }
 
     fn evict(&mut self) -> Option<K> {
@@ -76,6 +78,25 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Fifo<K> {
 
     fn clear(&mut self) {
         self.queue.clear();
+    }
+
+    // The hashed methods index keys by the caller's hash; see `KeyQueue`.
+    fn on_insert_hashed(&mut self, key: &K, hash: u64, _weight: u32) {
+        self.queue.push_back_if_absent_hashed(key, hash);
+    }
+
+    fn on_access_hashed(&mut self, _key: &K, _hash: u64) {}
+
+    fn on_update_hashed(&mut self, _key: &K, _hash: u64, _old_weight: u32, _new_weight: u32) {}
+
+    fn on_remove_hashed(&mut self, key: &K, hash: u64) {
+        if let Some(idx) = self.queue.index_of_hashed(hash, key) {
+            self.queue.remove_index(idx);
+        }
+    }
+
+    fn on_accesses_by_hash(&mut self, _hashes: &[u64]) -> bool {
+        true // hits change nothing in FIFO order
     }
 }
 

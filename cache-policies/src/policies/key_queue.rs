@@ -1,6 +1,10 @@
 //! A queue of distinct keys with O(1) push, move-to-back, removal and pop:
 //! the shared body of the `Lru` and `Fifo` policies, which differ only in
 //! whether a hit moves its key to the back.
+//!
+//! Keys are indexed either by the arena's own hash (the plain
+//! `EvictionPolicy` methods) or by the caller's hash (the `*_hashed`
+//! methods); one policy instance must be driven through one family only.
 
 use std::hash::Hash;
 
@@ -19,7 +23,12 @@ impl<K: Hash + Eq + Clone> KeyQueue<K> {
 
     /// Appends `key` unless present; returns the index if it was present.
     pub(crate) fn push_back_if_absent(&mut self, key: &K) -> Option<usize> {
-        let hash = self.arena.hash(key);
+        self.push_back_if_absent_hashed(key, self.arena.hash(key))
+    }
+
+    /// As [`push_back_if_absent`](Self::push_back_if_absent), indexing the
+    /// key by the caller's `hash`.
+    pub(crate) fn push_back_if_absent_hashed(&mut self, key: &K, hash: u64) -> Option<usize> {
         let found = self.arena.find(hash, key);
         if found.is_none() {
             let idx = self.arena.alloc(hash, key, ());
@@ -28,23 +37,29 @@ impl<K: Hash + Eq + Clone> KeyQueue<K> {
         found
     }
 
-    /// Moves `key` to the back if present.
-    pub(crate) fn move_to_back(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
-            self.move_index_to_back(idx);
-        }
+    /// The index of `key` (plain methods).
+    pub(crate) fn index_of(&self, key: &K) -> Option<usize> {
+        self.arena.get(key)
+    }
+
+    /// The index of `key` given the caller's `hash` (hashed methods).
+    pub(crate) fn index_of_hashed(&self, hash: u64, key: &K) -> Option<usize> {
+        self.arena.find(hash, key)
+    }
+
+    /// The index of the key the caller hashed to `hash` (hashed methods).
+    pub(crate) fn index_by_hash(&self, hash: u64) -> Option<usize> {
+        self.arena.find_by_hash(hash)
     }
 
     pub(crate) fn move_index_to_back(&mut self, idx: usize) {
         self.arena.move_to_back(&mut self.order, idx);
     }
 
-    /// Forgets `key` if present.
-    pub(crate) fn remove(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
-            self.arena.unlink(&mut self.order, idx);
-            self.arena.release(idx);
-        }
+    /// Forgets the key at `idx`.
+    pub(crate) fn remove_index(&mut self, idx: usize) {
+        self.arena.unlink(&mut self.order, idx);
+        self.arena.release(idx);
     }
 
     /// Removes and returns the front key.

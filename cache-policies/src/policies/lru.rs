@@ -73,11 +73,15 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
     }
 
     fn on_access(&mut self, key: &K) {
-        self.queue.move_to_back(key);
+        if let Some(idx) = self.queue.index_of(key) {
+            self.queue.move_index_to_back(idx);
+        }
     }
 
     fn on_remove(&mut self, key: &K) {
-        self.queue.remove(key);
+        if let Some(idx) = self.queue.index_of(key) {
+            self.queue.remove_index(idx);
+        }
     }
 
     fn evict(&mut self) -> Option<K> {
@@ -86,6 +90,39 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
 
     fn clear(&mut self) {
         self.queue.clear();
+    }
+
+    // The hashed methods index keys by the caller's hash (no second hash,
+    // and buffered hits need no key); see `KeyQueue`.
+    fn on_insert_hashed(&mut self, key: &K, hash: u64, _weight: u32) {
+        if let Some(idx) = self.queue.push_back_if_absent_hashed(key, hash) {
+            self.queue.move_index_to_back(idx);
+        }
+    }
+
+    fn on_access_hashed(&mut self, key: &K, hash: u64) {
+        if let Some(idx) = self.queue.index_of_hashed(hash, key) {
+            self.queue.move_index_to_back(idx);
+        }
+    }
+
+    fn on_update_hashed(&mut self, key: &K, hash: u64, _old_weight: u32, _new_weight: u32) {
+        self.on_access_hashed(key, hash);
+    }
+
+    fn on_remove_hashed(&mut self, key: &K, hash: u64) {
+        if let Some(idx) = self.queue.index_of_hashed(hash, key) {
+            self.queue.remove_index(idx);
+        }
+    }
+
+    fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
+        for &hash in hashes {
+            if let Some(idx) = self.queue.index_by_hash(hash) {
+                self.queue.move_index_to_back(idx);
+            }
+        }
+        true
     }
 }
 

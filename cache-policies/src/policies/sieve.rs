@@ -76,13 +76,7 @@ impl<K> fmt::Debug for Sieve<K> {
 
 impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Sieve<K> {
     fn on_insert(&mut self, key: &K, _weight: u32) {
-        let hash = self.arena.hash(key);
-        if let Some(idx) = self.arena.find(hash, key) {
-            *self.arena.data_mut(idx) = true;
-        } else {
-            let idx = self.arena.alloc(hash, key, false);
-            self.arena.push_back(&mut self.queue, idx);
-        }
+        self.on_insert_hashed(key, self.arena.hash(key), 1);
     }
 
     fn on_access(&mut self, key: &K) {
@@ -118,6 +112,42 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Sieve<K> {
         self.arena.clear();
         self.queue = List::new();
         self.hand = NIL;
+    }
+
+    // The hashed methods index keys by the caller's hash (one policy
+    // instance is driven through one family of methods only).
+    fn on_insert_hashed(&mut self, key: &K, hash: u64, _weight: u32) {
+        if let Some(idx) = self.arena.find(hash, key) {
+            *self.arena.data_mut(idx) = true;
+        } else {
+            let idx = self.arena.alloc(hash, key, false);
+            self.arena.push_back(&mut self.queue, idx);
+        }
+    }
+
+    fn on_access_hashed(&mut self, key: &K, hash: u64) {
+        if let Some(idx) = self.arena.find(hash, key) {
+            *self.arena.data_mut(idx) = true;
+        }
+    }
+
+    fn on_update_hashed(&mut self, key: &K, hash: u64, _old_weight: u32, _new_weight: u32) {
+        self.on_access_hashed(key, hash);
+    }
+
+    fn on_remove_hashed(&mut self, key: &K, hash: u64) {
+        if let Some(idx) = self.arena.find(hash, key) {
+            self.detach(idx);
+        }
+    }
+
+    fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
+        for &hash in hashes {
+            if let Some(idx) = self.arena.find_by_hash(hash) {
+                *self.arena.data_mut(idx) = true;
+            }
+        }
+        true
     }
 }
 
