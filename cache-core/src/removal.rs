@@ -1,10 +1,10 @@
 //! Why entries leave a store, and how stores report it.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use parking_lot::RwLock;
+use arc_swap::ArcSwap;
 
 /// Why an entry left a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -59,25 +59,35 @@ pub type EvictionListener<K, V> = Arc<dyn Fn(&K, &V, RemovalCause) + Send + Sync
 /// [`notify`](ListenerSlot::notify) on every removal.
 ///
 /// Several listeners may be added (one store shared by two caches reports to
-/// both). Adding is rare and takes a write lock; notifying takes a read lock and
-/// costs one branch when no listener was added.
+/// both). Adding is rare and copies the list; notifying reads the current
+/// list through [`arc_swap`] (no lock, and no write to a cache line shared
+/// by every shard and thread) and costs one branch when no listener was added.
 pub struct ListenerSlot<K, V> {
-    listeners: RwLock<Vec<EvictionListener<K, V>>>,
+    listeners: ArcSwap<Vec<EvictionListener<K, V>>>,
     /// Set once the first listener is added: until then a notification is
-    /// one load of this flag, not a lock shared by every shard and thread.
+    /// one load of this flag.
     any: AtomicBool,
+    /// Serialises `add`s, so none is lost.
+    adding: Mutex<()>,
 }
 
 impl<K, V> ListenerSlot<K, V> {
     /// An empty slot.
     #[must_use]
     pub fn new() -> Self {
-        Self { listeners: RwLock::new(Vec::new()), any: AtomicBool::new(false) }
+        Self {
+            listeners: ArcSwap::from_pointee(Vec::new()),
+            any: AtomicBool::new(false),
+            adding: Mutex::new(()),
+        }
     }
 
     /// Adds a listener; every later removal is reported to it.
     pub fn add(&self, listener: EvictionListener<K, V>) {
-        self.listeners.write().push(listener);
+        let _one_writer = self.adding.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut next = Vec::clone(&self.listeners.load());
+        next.push(listener);
+        self.listeners.store(Arc::new(next));
         self.any.store(true, Ordering::Release);
     }
 
@@ -92,7 +102,7 @@ impl<K, V> ListenerSlot<K, V> {
         if !self.any.load(Ordering::Acquire) {
             return;
         }
-        for listener in self.listeners.read().iter() {
+        for listener in self.listeners.load().iter() {
             listener(key, value, cause);
         }
     }
@@ -106,7 +116,7 @@ impl<K, V> Default for ListenerSlot<K, V> {
 
 impl<K, V> fmt::Debug for ListenerSlot<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListenerSlot").field("listeners", &self.listeners.read().len()).finish()
+        f.debug_struct("ListenerSlot").field("listeners", &self.listeners.load().len()).finish()
     }
 }
 

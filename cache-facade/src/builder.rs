@@ -3,7 +3,6 @@
 use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use cache_core::{BatchLoader, Capacity, LoadObserver, Loader, Store, Weigher};
@@ -267,7 +266,6 @@ where
             load_timeout: self.load_timeout,
             warmup_concurrency: self.warmup_concurrency.unwrap_or(DEFAULT_WARMUP_CONCURRENCY),
             metrics,
-            writes: AtomicU64::new(0),
         };
         Ok(AsyncCache { inner: Arc::new(inner) })
     }

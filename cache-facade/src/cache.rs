@@ -4,7 +4,6 @@ use std::fmt;
 use std::future::{Ready, ready};
 use std::hash::Hash;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use cache_core::time::deadline_after;
@@ -42,9 +41,9 @@ use crate::direct_store::DirectStore;
 ///   empties the cache but keeps the counters ([`reset_metrics`](Self::reset_metrics)
 ///   zeroes them). The size gauges exported through the `metrics` crate
 ///   (`cache_entries`, `cache_weighted_size`) are refreshed on every
-///   [`metrics`](Self::metrics) call, on `clear`, and at least every 256
-///   writes; counters are exact (see [`cache_metrics`] for when they reach
-///   the recorder).
+///   [`metrics`](Self::metrics) call, on `clear`, and every 256 writes of
+///   each writing thread; counters are exact (see [`cache_metrics`] for when
+///   they reach the recorder).
 ///
 /// # Examples
 ///
@@ -90,13 +89,7 @@ pub(crate) struct Inner<K, V> {
     pub(crate) load_timeout: Option<Duration>,
     pub(crate) warmup_concurrency: usize,
     pub(crate) metrics: Arc<CacheMetrics>,
-    /// Writes so far, to pace the refresh of the size gauges.
-    pub(crate) writes: AtomicU64,
 }
-
-/// The size gauges are refreshed at least once per this many writes, and on
-/// every [`AsyncCache::metrics`] call and `clear`.
-pub(crate) const SIZE_GAUGE_EVERY: u64 = 256;
 
 impl<K, V> AsyncCache<K, V>
 where
@@ -267,12 +260,13 @@ where
     }
 
     /// Counts a write, and refreshes the size gauges every
-    /// [`SIZE_GAUGE_EVERY`] writes (reading a sharded store's size visits
-    /// every shard: too dear for every write).
+    /// [`SIZE_GAUGE_EVERY`](cache_metrics::SIZE_GAUGE_EVERY) writes of the
+    /// calling thread (reading a sharded store's size visits every shard: too
+    /// dear for every write; counting per thread keeps writers on different
+    /// cores from sharing a counter).
     #[inline]
     pub(crate) fn note_write(&self) {
-        let writes = self.inner.writes.fetch_add(1, Ordering::Relaxed) + 1;
-        if writes % SIZE_GAUGE_EVERY == 0 {
+        if self.inner.metrics.record_write() {
             self.publish_size();
         }
     }

@@ -8,14 +8,14 @@ use std::time::Duration;
 use cache_core::{EvictionListener, LoadObserver, LoadOutcome, RemovalCause};
 use metrics::{Counter, Gauge, Histogram, Unit};
 
+use crate::lazy_counter::LazyCounter;
 use crate::names;
 use crate::snapshot::{Evictions, LoadErrors, MetricsSnapshot};
 use crate::striped::StripedCounter;
 
-/// Hits and misses reach the `metrics` recorder at the latest when their
-/// local count crosses a multiple of this number (see the crate docs,
-/// "When counts reach the recorder").
-pub const PUBLISH_EVERY: u64 = 1024;
+/// A writer refreshes the size gauges once every this many writes counted
+/// on its thread's stripe (see [`CacheMetrics::record_write`]).
+pub const SIZE_GAUGE_EVERY: u64 = 256;
 
 // Slots of the cold counters (everything but hits and misses).
 const LOAD_SUCCESS: usize = 0;
@@ -164,13 +164,16 @@ fn describe() {
 /// assert_eq!(metrics.snapshot(1, 1).lookups(), 0);
 /// ```
 pub struct CacheMetrics {
-    hits: StripedCounter,
-    misses: StripedCounter,
+    hits: LazyCounter,
+    misses: LazyCounter,
+    /// Evictions for capacity and overwrites: as hot as writes.
+    evicted_size: LazyCounter,
+    replaced: LazyCounter,
+    /// Writes counted to pace the size gauges (not exported).
+    writes: StripedCounter,
     /// Everything but hits and misses; written off the hit path.
     cold: [AtomicU64; COLD],
     /// Lifetime hits and misses already sent to the handles.
-    published_hits: AtomicU64,
-    published_misses: AtomicU64,
     /// Lifetime readings at the last `reset` (all zero before any); snapshots
     /// report the difference. The local counters themselves only grow, so the
     /// lazy export of hits and misses never sees them go back.
@@ -189,14 +192,17 @@ impl CacheMetrics {
     #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         let name = name.into();
+        let handles = Handles::register(&name);
         Self {
-            hits: StripedCounter::default(),
-            misses: StripedCounter::default(),
+            hits: LazyCounter::new(handles.hits.clone()),
+            misses: LazyCounter::new(handles.misses.clone()),
+            // `KNOWN_CAUSES` starts with `Size` (checked by a test below).
+            evicted_size: LazyCounter::new(handles.evictions[0].clone()),
+            replaced: LazyCounter::new(handles.evictions[EVICT_REPLACED - EVICT_SIZE].clone()),
+            writes: StripedCounter::default(),
             cold: std::array::from_fn(|_| AtomicU64::new(0)),
-            published_hits: AtomicU64::new(0),
-            published_misses: AtomicU64::new(0),
             baseline: Mutex::new([0; ALL]),
-            handles: Handles::register(&name),
+            handles,
             name,
         }
     }
@@ -217,10 +223,7 @@ impl CacheMetrics {
     /// Counts `n` hits at once (a `get_many`, say).
     #[inline]
     pub fn record_hits(&self, n: u64) {
-        let before = self.hits.add(n);
-        if crosses_publish_mark(before, n) {
-            self.publish_hits();
-        }
+        self.hits.add(n);
     }
 
     /// Counts one miss: a load and a store on this thread's stripe. The recorder hears of it
@@ -233,20 +236,19 @@ impl CacheMetrics {
     /// Counts `n` misses at once.
     #[inline]
     pub fn record_misses(&self, n: u64) {
-        let before = self.misses.add(n);
-        if crosses_publish_mark(before, n) {
-            self.publish_misses();
-        }
+        self.misses.add(n);
     }
 
-    /// Counts one entry leaving the cache, and emits it at once
-    /// (`cache_evictions_total{cause}`).
+    /// Counts one entry leaving the cache (`cache_evictions_total{cause}`):
+    /// evictions for capacity and overwrites, as frequent as writes, are
+    /// counted on stripes and exported lazily like hits; expirations and
+    /// explicit removals are emitted at once.
     pub fn record_eviction(&self, cause: RemovalCause) {
         let slot = match cause {
-            RemovalCause::Size => EVICT_SIZE,
+            RemovalCause::Size => return self.evicted_size.add(1),
+            RemovalCause::Replaced => return self.replaced.add(1),
             RemovalCause::Expired => EVICT_EXPIRED,
             RemovalCause::Explicit => EVICT_EXPLICIT,
-            RemovalCause::Replaced => EVICT_REPLACED,
             other => {
                 self.cold[EVICT_OTHER].fetch_add(1, Relaxed);
                 let (cache, cause) = (self.name.clone(), other.as_str());
@@ -257,6 +259,16 @@ impl CacheMetrics {
         };
         self.cold[slot].fetch_add(1, Relaxed);
         self.handles.evictions[slot - EVICT_SIZE].increment(1);
+    }
+
+    /// Counts one write to the cache (not exported) and says whether the
+    /// size gauges are due: once every [`SIZE_GAUGE_EVERY`] writes counted
+    /// on the calling thread's stripe. Threads count on stripes of their
+    /// own, so writers on different cores do not contend.
+    #[inline]
+    pub fn record_write(&self) -> bool {
+        let before = self.writes.add(1);
+        (before + 1) % SIZE_GAUGE_EVERY == 0
     }
 
     /// An [`EvictionListener`] that forwards every removal to
@@ -298,8 +310,10 @@ impl CacheMetrics {
     /// recorder. Cheap when there is nothing new; safe to call concurrently
     /// (every hit is exported exactly once).
     pub fn publish(&self) {
-        self.publish_hits();
-        self.publish_misses();
+        self.hits.publish();
+        self.misses.publish();
+        self.evicted_size.publish();
+        self.replaced.publish();
     }
 
     /// The counters since creation or the last [`reset`](CacheMetrics::reset),
@@ -361,39 +375,9 @@ impl CacheMetrics {
         }
         all[HITS] = self.hits.sum();
         all[MISSES] = self.misses.sum();
+        all[EVICT_SIZE] = self.evicted_size.sum();
+        all[EVICT_REPLACED] = self.replaced.sum();
         all
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn publish_hits(&self) {
-        publish_delta(self.hits.sum(), &self.published_hits, &self.handles.hits);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn publish_misses(&self) {
-        publish_delta(self.misses.sum(), &self.published_misses, &self.handles.misses);
-    }
-}
-
-/// Whether adding `n` to `before` (one thread's stripe) reaches or passes a
-/// multiple of [`PUBLISH_EVERY`].
-#[inline]
-const fn crosses_publish_mark(before: u64, n: u64) -> bool {
-    before / PUBLISH_EVERY != before.wrapping_add(n) / PUBLISH_EVERY
-}
-
-/// Sends `handle` the part of the total `now` not yet sent, tracked in
-/// `published`.
-///
-/// `published` only grows (`fetch_max`), and each caller sends the step it
-/// made it take, so concurrent publishers together send exactly the largest
-/// value any of them read: no count is sent twice or lost.
-fn publish_delta(now: u64, published: &AtomicU64, handle: &Counter) {
-    let before = published.fetch_max(now, Relaxed);
-    if now > before {
-        handle.increment(now - before);
     }
 }
 
@@ -464,15 +448,6 @@ impl fmt::Debug for CacheMetrics {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn publish_marks() {
-        assert!(!crosses_publish_mark(0, 1));
-        assert!(crosses_publish_mark(PUBLISH_EVERY - 1, 1));
-        assert!(!crosses_publish_mark(PUBLISH_EVERY, 1));
-        assert!(crosses_publish_mark(10, PUBLISH_EVERY));
-        assert!(!crosses_publish_mark(10, 0));
-    }
 
     #[test]
     fn slots_match_known_variants() {

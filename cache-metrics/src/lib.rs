@@ -20,7 +20,7 @@
 //! | `cache_misses_total` | counter | `cache` | count | lookups that found no live entry (exported lazily, see below) |
 //! | `cache_loads_total` | counter | `cache`, `outcome` = `success` \| `error` \| `panic` \| `timeout` \| `cancelled` | count | loads finished, by how they ended; a batch counts as one load |
 //! | `cache_coalesced_total` | counter | `cache` | count | callers that joined a load already in flight instead of starting one |
-//! | `cache_evictions_total` | counter | `cache`, `cause` = `size` \| `expired` \| `explicit` \| `replaced` | count | entries that left the cache: evicted for capacity, expired, removed (`remove`, `clear`), overwritten by an insert |
+//! | `cache_evictions_total` | counter | `cache`, `cause` = `size` \| `expired` \| `explicit` \| `replaced` | count | entries that left the cache: evicted for capacity, expired, removed (`remove`, `clear`), overwritten by an insert (`size` and `replaced` exported lazily, see below) |
 //! | `cache_batches_total` | counter | `cache` | count | batches dispatched to the batch loader |
 //! | `cache_entries` | gauge | `cache` | count | entries held, as of the last [`set_size`](CacheMetrics::set_size) or [`snapshot`](CacheMetrics::snapshot) |
 //! | `cache_weighted_size` | gauge | `cache` | weigher's unit | total weight held (equals `cache_entries` without a weigher), updated like `cache_entries` |
@@ -35,17 +35,19 @@
 //!
 //! # When counts reach the recorder
 //!
-//! - **Hits and misses** are counted on the hot path in a striped counter:
+//! - **Hits and misses, and evictions for `size` and `replaced`** (as
+//!   frequent as writes) are counted on the hot path in striped counters:
 //!   each of up to 16 threads at a time holds a lease on a stripe of its own
 //!   (alone on its cache line) and counts with a plain load and store, no
 //!   locked instruction; further threads share one more stripe and add
 //!   atomically. Leases return when threads end, so counts stay exact, threads
 //!   counting at once do not contend, and hits never false-share with misses. They reach
-//!   `cache_hits_total` / `cache_misses_total` lazily, as the difference
-//!   since the previous publication, whenever:
+//!   `cache_hits_total`, `cache_misses_total` and
+//!   `cache_evictions_total{cause="size"|"replaced"}` lazily, as the
+//!   difference since the previous publication, whenever:
 //!   - a thread's stripe crosses a multiple of [`PUBLISH_EVERY`] (1024): that
-//!     thread publishes the total, so at rest the recorder is never more than
-//!     1023 hits (and 1023 misses) per counting thread behind;
+//!     thread publishes that counter's total, so at rest the recorder is never
+//!     more than 1023 counts of each per counting thread behind;
 //!   - a load finishes ([`on_load`](cache_core::LoadObserver::on_load));
 //!   - [`publish`](CacheMetrics::publish), [`set_size`](CacheMetrics::set_size)
 //!     or [`snapshot`](CacheMetrics::snapshot) is called;
@@ -55,7 +57,8 @@
 //!   at the same time, so the recorder's totals are exact after any of these.
 //!   A facade that updates the size gauges on a timer, or serves `metrics()`
 //!   to a scraper, therefore keeps the recorder current.
-//! - **Every other event** (loads, coalesced callers, evictions, batches,
+//! - **Every other event** (loads, coalesced callers, expirations and
+//!   explicit removals, batches,
 //!   histogram samples) is emitted when it happens.
 //! - **Gauges** are set by [`set_size`](CacheMetrics::set_size) and
 //!   [`snapshot`](CacheMetrics::snapshot): the store knows its size, this
@@ -129,9 +132,11 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod counters;
+mod lazy_counter;
 pub mod names;
 mod snapshot;
 mod striped;
 
-pub use counters::{CacheMetrics, PUBLISH_EVERY};
+pub use counters::{CacheMetrics, SIZE_GAUGE_EVERY};
+pub use lazy_counter::PUBLISH_EVERY;
 pub use snapshot::{Evictions, LoadErrors, MetricsSnapshot};

@@ -203,6 +203,13 @@ fn evictions_are_counted_by_cause_through_the_listener() {
             listener(&key, &0, cause);
         }
     }
+    // Expirations and explicit removals are emitted at once; evictions for
+    // size and overwrites (as frequent as writes) lazily, like hits.
+    let seen = Seen::take(&snapshotter);
+    for (cause, n) in [("size", 0), ("expired", 2), ("explicit", 1), ("replaced", 0)] {
+        assert_eq!(seen.counter(names::EVICTIONS, "pages", &[("cause", cause)]), n, "{cause}");
+    }
+    metrics.publish();
     let seen = Seen::take(&snapshotter);
     for (cause, n) in [("size", 3), ("expired", 2), ("explicit", 1), ("replaced", 4)] {
         assert_eq!(seen.counter(names::EVICTIONS, "pages", &[("cause", cause)]), n, "{cause}");
