@@ -4,8 +4,10 @@
 //! Nodes live in a `Vec` and are named by their index; freed indices are
 //! reused (free list). A [`List`] is just `(head, tail, len)`, so several lists
 //! (LRU queues, SLRU segments) can share one arena, and a node moves between
-//! them in O(1). The key index is a `hashbrown::HashTable<usize>` that stores
-//! slab indices only, so each key is stored once.
+//! them in O(1). The key index is a `hashbrown::HashTable<u32>` that stores
+//! slab indices only, so each key is stored once. Links and index entries
+//! are `u32` (half the bytes of `usize`), so one arena tracks fewer than
+//! 2^32 - 1 keys; callers still name nodes by `usize`.
 
 use std::hash::{BuildHasher, Hash};
 
@@ -13,13 +15,32 @@ use hashbrown::{DefaultHashBuilder, HashTable};
 
 /// The "no node" index.
 pub(crate) const NIL: usize = usize::MAX;
+/// [`NIL`] as stored in a link.
+const NIL_LINK: u32 = u32::MAX;
+
+/// A node index as stored in a link or in the key index.
+fn link(idx: usize) -> u32 {
+    if idx == NIL {
+        NIL_LINK
+    } else {
+        u32::try_from(idx)
+            .ok()
+            .filter(|&l| l != NIL_LINK)
+            .expect("an arena tracks fewer than 2^32 - 1 keys")
+    }
+}
+
+/// A stored link as a node index.
+fn unlink_index(link: u32) -> usize {
+    if link == NIL_LINK { NIL } else { link as usize }
+}
 
 #[derive(Debug)]
 struct Node<K, T> {
     key: Option<K>,
     hash: u64,
-    prev: usize,
-    next: usize,
+    prev: u32,
+    next: u32,
     data: T,
 }
 
@@ -54,7 +75,7 @@ impl List {
 pub(crate) struct Arena<K, T> {
     nodes: Vec<Node<K, T>>,
     free: Vec<usize>,
-    index: HashTable<usize>,
+    index: HashTable<u32>,
     hasher: DefaultHashBuilder,
 }
 
@@ -76,14 +97,14 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
     /// The node of `key` given its hash.
     pub(crate) fn find(&self, hash: u64, key: &K) -> Option<usize> {
         let nodes = &self.nodes;
-        self.index.find(hash, |&i| nodes[i].key.as_ref() == Some(key)).copied()
+        self.index.find(hash, |&i| nodes[i as usize].key.as_ref() == Some(key)).map(|&i| i as usize)
     }
 
     /// The node whose stored hash is `hash` (the first found: a 64-bit
     /// collision picks either key).
     pub(crate) fn find_by_hash(&self, hash: u64) -> Option<usize> {
         let nodes = &self.nodes;
-        self.index.find(hash, |&i| nodes[i].hash == hash).copied()
+        self.index.find(hash, |&i| nodes[i as usize].hash == hash).map(|&i| i as usize)
     }
 
     /// The node of `key`.
@@ -93,7 +114,7 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
 
     /// Allocates an unlinked node for `key`, which must not be tracked yet.
     pub(crate) fn alloc(&mut self, hash: u64, key: &K, data: T) -> usize {
-        let node = Node { key: Some(key.clone()), hash, prev: NIL, next: NIL, data };
+        let node = Node { key: Some(key.clone()), hash, prev: NIL_LINK, next: NIL_LINK, data };
         let idx = if let Some(idx) = self.free.pop() {
             self.nodes[idx] = node;
             idx
@@ -102,14 +123,15 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
             self.nodes.len() - 1
         };
         let nodes = &self.nodes;
-        self.index.insert_unique(hash, idx, |&i| nodes[i].hash);
+        self.index.insert_unique(hash, link(idx), |&i| nodes[i as usize].hash);
         idx
     }
 
     /// Forgets an unlinked node and returns its key.
     pub(crate) fn release(&mut self, idx: usize) -> Option<K> {
         let hash = self.nodes[idx].hash;
-        if let Ok(entry) = self.index.find_entry(hash, |&i| i == idx) {
+        let stored = link(idx);
+        if let Ok(entry) = self.index.find_entry(hash, |&i| i == stored) {
             entry.remove();
         }
         self.free.push(idx);
@@ -140,18 +162,18 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
 
     /// The next newer node in its list, or [`NIL`].
     pub(crate) fn next(&self, idx: usize) -> usize {
-        self.nodes[idx].next
+        unlink_index(self.nodes[idx].next)
     }
 
     /// Links an unlinked node at the newest end of `list`.
     pub(crate) fn push_back(&mut self, list: &mut List, idx: usize) {
         let node = &mut self.nodes[idx];
-        node.prev = list.tail;
-        node.next = NIL;
+        node.prev = link(list.tail);
+        node.next = NIL_LINK;
         if list.tail == NIL {
             list.head = idx;
         } else {
-            self.nodes[list.tail].next = idx;
+            self.nodes[list.tail].next = link(idx);
         }
         list.tail = idx;
         list.len += 1;
@@ -160,18 +182,18 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
     /// Unlinks a node from `list` (which must be the list holding it).
     pub(crate) fn unlink(&mut self, list: &mut List, idx: usize) {
         let (prev, next) = (self.nodes[idx].prev, self.nodes[idx].next);
-        if prev == NIL {
-            list.head = next;
+        if prev == NIL_LINK {
+            list.head = unlink_index(next);
         } else {
-            self.nodes[prev].next = next;
+            self.nodes[prev as usize].next = next;
         }
-        if next == NIL {
-            list.tail = prev;
+        if next == NIL_LINK {
+            list.tail = unlink_index(prev);
         } else {
-            self.nodes[next].prev = prev;
+            self.nodes[next as usize].prev = prev;
         }
-        self.nodes[idx].prev = NIL;
-        self.nodes[idx].next = NIL;
+        self.nodes[idx].prev = NIL_LINK;
+        self.nodes[idx].next = NIL_LINK;
         list.len -= 1;
     }
 
