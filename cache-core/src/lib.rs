@@ -44,7 +44,7 @@ pub use loader::{
     BatchLoader, BatchLoaderFn, BoxError, Loader, LoaderFn, batch_loader_fn, loader_fn,
 };
 pub use observe::{LoadObserver, LoadOutcome, NoopObserver};
-pub use policy::EvictionPolicy;
+pub use policy::{EvictionPolicy, Victim};
 pub use removal::{EvictionListener, ListenerSlot, RemovalCause};
 pub use store::{Capacity, Store};
 pub use weigher::{Weigher, weigher_fn};

@@ -50,7 +50,8 @@
 /// }
 /// policy.on_remove(&9);
 /// assert_eq!(policy.evict(), Some(5));
-/// assert_eq!(policy.evict(), Some(1));
+/// // A store asks through `evict_hashed`; by default it names the key.
+/// assert_eq!(policy.evict_hashed(), Some(cache_core::Victim::Key(1)));
 /// assert_eq!(policy.evict(), None);
 /// ```
 pub trait EvictionPolicy<K>: Send + 'static {
@@ -127,6 +128,30 @@ pub trait EvictionPolicy<K>: Send + 'static {
         let _ = hashes;
         false
     }
+
+    /// [`evict`](Self::evict) for a policy driven through the `*_hashed`
+    /// methods: it may name the victim by the hash it was given for it
+    /// ([`Victim::Hash`]), so it need not keep a copy of every key (the
+    /// store has them). The default returns `evict`'s key.
+    ///
+    /// A caller that uses the hashed methods asks for victims here only;
+    /// such a policy's [`evict`](Self::evict) may return `None` while it
+    /// still tracks keys it holds no copy of. A policy that names victims
+    /// by hash treats two keys with the same 64-bit hash as one.
+    fn evict_hashed(&mut self) -> Option<Victim<K>> {
+        self.evict().map(Victim::Key)
+    }
+}
+
+/// A victim named by [`EvictionPolicy::evict_hashed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Victim<K> {
+    /// The victim's key.
+    Key(K),
+    /// The hash the caller passed for the victim in
+    /// [`on_insert_hashed`](EvictionPolicy::on_insert_hashed).
+    Hash(u64),
 }
 
 impl<K, P: EvictionPolicy<K> + ?Sized> EvictionPolicy<K> for Box<P> {
@@ -162,5 +187,8 @@ impl<K, P: EvictionPolicy<K> + ?Sized> EvictionPolicy<K> for Box<P> {
     }
     fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
         (**self).on_accesses_by_hash(hashes)
+    }
+    fn evict_hashed(&mut self) -> Option<Victim<K>> {
+        (**self).evict_hashed()
     }
 }

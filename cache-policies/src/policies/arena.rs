@@ -5,9 +5,19 @@
 //! reused (free list). A [`List`] is just `(head, tail, len)`, so several lists
 //! (LRU queues, SLRU segments) can share one arena, and a node moves between
 //! them in O(1). The key index is a `hashbrown::HashTable<u32>` that stores
-//! slab indices only, so each key is stored once. Links and index entries
-//! are `u32` (half the bytes of `usize`), so one arena tracks fewer than
-//! 2^32 - 1 keys; callers still name nodes by `usize`.
+//! slab indices only. Links and index entries are `u32` (half the bytes of
+//! `usize`), so one arena tracks fewer than 2^32 - 1 keys; callers still name
+//! nodes by `usize`.
+//!
+//! Two ways to track keys, one per arena (as one policy instance is driven
+//! through one family of `EvictionPolicy` methods):
+//! - *keyed* ([`alloc`](Arena::alloc), [`find`](Arena::find)): the arena keeps
+//!   a copy of each key, in a vector beside the nodes, and hashes keys itself;
+//!   it can give keys back when they are evicted;
+//! - *hashed* ([`alloc_hashed`](Arena::alloc_hashed),
+//!   [`find_by_hash`](Arena::find_by_hash)): the caller's hash is the key's
+//!   identity and no key is copied (a store that owns its keys names victims
+//!   by hash). Two keys with the same 64-bit hash are one node.
 
 use std::hash::{BuildHasher, Hash};
 
@@ -36,8 +46,7 @@ fn unlink_index(link: u32) -> usize {
 }
 
 #[derive(Debug)]
-struct Node<K, T> {
-    key: Option<K>,
+struct Node<T> {
     hash: u64,
     prev: u32,
     next: u32,
@@ -73,7 +82,9 @@ impl List {
 /// Key-indexed node slab; see the module docs.
 #[derive(Debug)]
 pub(crate) struct Arena<K, T> {
-    nodes: Vec<Node<K, T>>,
+    nodes: Vec<Node<T>>,
+    /// The key of each node, for keyed arenas (empty in hashed ones).
+    keys: Vec<Option<K>>,
     free: Vec<usize>,
     index: HashTable<u32>,
     hasher: DefaultHashBuilder,
@@ -83,6 +94,7 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
     pub(crate) fn new() -> Self {
         Self {
             nodes: Vec::new(),
+            keys: Vec::new(),
             free: Vec::new(),
             index: HashTable::new(),
             hasher: DefaultHashBuilder::default(),
@@ -94,10 +106,12 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
         self.hasher.hash_one(key)
     }
 
-    /// The node of `key` given its hash.
+    /// The node of `key` given its hash (keyed arenas).
     pub(crate) fn find(&self, hash: u64, key: &K) -> Option<usize> {
-        let nodes = &self.nodes;
-        self.index.find(hash, |&i| nodes[i as usize].key.as_ref() == Some(key)).map(|&i| i as usize)
+        let keys = &self.keys;
+        self.index
+            .find(hash, |&i| keys.get(i as usize).and_then(Option::as_ref) == Some(key))
+            .map(|&i| i as usize)
     }
 
     /// The node whose stored hash is `hash` (the first found: a 64-bit
@@ -107,14 +121,26 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
         self.index.find(hash, |&i| nodes[i as usize].hash == hash).map(|&i| i as usize)
     }
 
-    /// The node of `key`.
+    /// The node of `key` (keyed arenas).
     pub(crate) fn get(&self, key: &K) -> Option<usize> {
         self.find(self.hash(key), key)
     }
 
-    /// Allocates an unlinked node for `key`, which must not be tracked yet.
+    /// Allocates an unlinked node keeping a copy of `key`, which must not be
+    /// tracked yet (keyed arenas).
     pub(crate) fn alloc(&mut self, hash: u64, key: &K, data: T) -> usize {
-        let node = Node { key: Some(key.clone()), hash, prev: NIL_LINK, next: NIL_LINK, data };
+        let idx = self.alloc_hashed(hash, data);
+        if self.keys.len() <= idx {
+            self.keys.resize_with(idx + 1, || None);
+        }
+        self.keys[idx] = Some(key.clone());
+        idx
+    }
+
+    /// Allocates an unlinked node for the key the caller hashed to `hash`,
+    /// which must not be tracked yet, without copying the key (hashed arenas).
+    pub(crate) fn alloc_hashed(&mut self, hash: u64, data: T) -> usize {
+        let node = Node { hash, prev: NIL_LINK, next: NIL_LINK, data };
         let idx = if let Some(idx) = self.free.pop() {
             self.nodes[idx] = node;
             idx
@@ -127,7 +153,8 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
         idx
     }
 
-    /// Forgets an unlinked node and returns its key.
+    /// Forgets an unlinked node and returns its key (`None` in a hashed
+    /// arena).
     pub(crate) fn release(&mut self, idx: usize) -> Option<K> {
         let hash = self.nodes[idx].hash;
         let stored = link(idx);
@@ -135,17 +162,16 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
             entry.remove();
         }
         self.free.push(idx);
-        self.nodes[idx].key.take()
+        self.keys.get_mut(idx).and_then(Option::take)
     }
 
-    /// The key of a live node.
+    /// The key of a live node of a keyed arena.
     #[cfg(test)]
     pub(crate) fn key(&self, idx: usize) -> Option<&K> {
-        self.nodes[idx].key.as_ref()
+        self.keys.get(idx).and_then(Option::as_ref)
     }
 
     /// The stored hash of a live node.
-    #[allow(dead_code)] // W-TinyLFU's sketch now hashes with a fixed seed of its own.
     pub(crate) fn hash_of(&self, idx: usize) -> u64 {
         self.nodes[idx].hash
     }
@@ -208,6 +234,7 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
     /// Forgets every node (lists must be reset by the caller).
     pub(crate) fn clear(&mut self) {
         self.nodes.clear();
+        self.keys.clear();
         self.free.clear();
         self.index.clear();
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::hash::Hash;
 
-use cache_core::EvictionPolicy;
+use cache_core::{EvictionPolicy, Victim};
 
 use super::key_queue::KeyQueue;
 
@@ -80,23 +80,27 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Fifo<K> {
         self.queue.clear();
     }
 
-    // The hashed methods index keys by the caller's hash; see `KeyQueue`.
-    fn on_insert_hashed(&mut self, key: &K, hash: u64, _weight: u32) {
-        self.queue.push_back_if_absent_hashed(key, hash);
+    // The hashed methods track keys by the caller's hash alone; see `KeyQueue`.
+    fn on_insert_hashed(&mut self, _key: &K, hash: u64, _weight: u32) {
+        self.queue.push_back_if_absent_hashed(hash);
     }
 
     fn on_access_hashed(&mut self, _key: &K, _hash: u64) {}
 
     fn on_update_hashed(&mut self, _key: &K, _hash: u64, _old_weight: u32, _new_weight: u32) {}
 
-    fn on_remove_hashed(&mut self, key: &K, hash: u64) {
-        if let Some(idx) = self.queue.index_of_hashed(hash, key) {
+    fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
+        if let Some(idx) = self.queue.index_by_hash(hash) {
             self.queue.remove_index(idx);
         }
     }
 
     fn on_accesses_by_hash(&mut self, _hashes: &[u64]) -> bool {
         true // hits change nothing in FIFO order
+    }
+
+    fn evict_hashed(&mut self) -> Option<Victim<K>> {
+        self.queue.pop_front_hashed().map(Victim::Hash)
     }
 }
 

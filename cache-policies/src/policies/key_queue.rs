@@ -23,12 +23,7 @@ impl<K: Hash + Eq + Clone> KeyQueue<K> {
 
     /// Appends `key` unless present; returns the index if it was present.
     pub(crate) fn push_back_if_absent(&mut self, key: &K) -> Option<usize> {
-        self.push_back_if_absent_hashed(key, self.arena.hash(key))
-    }
-
-    /// As [`push_back_if_absent`](Self::push_back_if_absent), indexing the
-    /// key by the caller's `hash`.
-    pub(crate) fn push_back_if_absent_hashed(&mut self, key: &K, hash: u64) -> Option<usize> {
+        let hash = self.arena.hash(key);
         let found = self.arena.find(hash, key);
         if found.is_none() {
             let idx = self.arena.alloc(hash, key, ());
@@ -37,14 +32,20 @@ impl<K: Hash + Eq + Clone> KeyQueue<K> {
         found
     }
 
+    /// As [`push_back_if_absent`](Self::push_back_if_absent) for the key the
+    /// caller hashed to `hash`, without copying the key (hashed methods).
+    pub(crate) fn push_back_if_absent_hashed(&mut self, hash: u64) -> Option<usize> {
+        let found = self.arena.find_by_hash(hash);
+        if found.is_none() {
+            let idx = self.arena.alloc_hashed(hash, ());
+            self.arena.push_back(&mut self.order, idx);
+        }
+        found
+    }
+
     /// The index of `key` (plain methods).
     pub(crate) fn index_of(&self, key: &K) -> Option<usize> {
         self.arena.get(key)
-    }
-
-    /// The index of `key` given the caller's `hash` (hashed methods).
-    pub(crate) fn index_of_hashed(&self, hash: u64, key: &K) -> Option<usize> {
-        self.arena.find(hash, key)
     }
 
     /// The index of the key the caller hashed to `hash` (hashed methods).
@@ -62,7 +63,20 @@ impl<K: Hash + Eq + Clone> KeyQueue<K> {
         self.arena.release(idx);
     }
 
-    /// Removes and returns the front key.
+    /// Removes the front key and returns the hash it was tracked by (hashed
+    /// methods).
+    pub(crate) fn pop_front_hashed(&mut self) -> Option<u64> {
+        let idx = self.order.head();
+        if idx == NIL {
+            return None;
+        }
+        let hash = self.arena.hash_of(idx);
+        self.arena.unlink(&mut self.order, idx);
+        self.arena.release(idx);
+        Some(hash)
+    }
+
+    /// Removes and returns the front key (plain methods).
     pub(crate) fn pop_front(&mut self) -> Option<K> {
         let idx = self.order.head();
         if idx == NIL {

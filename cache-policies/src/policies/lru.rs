@@ -3,7 +3,7 @@
 use std::fmt;
 use std::hash::Hash;
 
-use cache_core::EvictionPolicy;
+use cache_core::{EvictionPolicy, Victim};
 
 use super::key_queue::KeyQueue;
 
@@ -92,16 +92,16 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
         self.queue.clear();
     }
 
-    // The hashed methods index keys by the caller's hash (no second hash,
-    // and buffered hits need no key); see `KeyQueue`.
-    fn on_insert_hashed(&mut self, key: &K, hash: u64, _weight: u32) {
-        if let Some(idx) = self.queue.push_back_if_absent_hashed(key, hash) {
+    // The hashed methods track keys by the caller's hash alone (no second
+    // hash, no copy of the key, buffered hits need no key); see `KeyQueue`.
+    fn on_insert_hashed(&mut self, _key: &K, hash: u64, _weight: u32) {
+        if let Some(idx) = self.queue.push_back_if_absent_hashed(hash) {
             self.queue.move_index_to_back(idx);
         }
     }
 
-    fn on_access_hashed(&mut self, key: &K, hash: u64) {
-        if let Some(idx) = self.queue.index_of_hashed(hash, key) {
+    fn on_access_hashed(&mut self, _key: &K, hash: u64) {
+        if let Some(idx) = self.queue.index_by_hash(hash) {
             self.queue.move_index_to_back(idx);
         }
     }
@@ -110,8 +110,8 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
         self.on_access_hashed(key, hash);
     }
 
-    fn on_remove_hashed(&mut self, key: &K, hash: u64) {
-        if let Some(idx) = self.queue.index_of_hashed(hash, key) {
+    fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
+        if let Some(idx) = self.queue.index_by_hash(hash) {
             self.queue.remove_index(idx);
         }
     }
@@ -123,6 +123,10 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
             }
         }
         true
+    }
+
+    fn evict_hashed(&mut self) -> Option<Victim<K>> {
+        self.queue.pop_front_hashed().map(Victim::Hash)
     }
 }
 

@@ -22,7 +22,7 @@ pub use wtinylfu::WTinyLfu;
 mod tests {
     use std::collections::HashSet;
 
-    use cache_core::EvictionPolicy;
+    use cache_core::{EvictionPolicy, Victim};
 
     use super::*;
 
@@ -68,7 +68,8 @@ mod tests {
             resident.insert(key);
             while resident.len() > CAPACITY {
                 let victim = plain.evict().expect("tracked");
-                assert_eq!(hashed.evict(), Some(victim), "step {step}");
+                let named = hashed.evict_hashed();
+                assert_eq!(named, Some(Victim::Hash(store_hash(victim))), "step {step}");
                 resident.remove(&victim);
             }
         }

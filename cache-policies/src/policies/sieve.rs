@@ -3,7 +3,7 @@
 use std::fmt;
 use std::hash::Hash;
 
-use cache_core::EvictionPolicy;
+use cache_core::{EvictionPolicy, Victim};
 
 use super::arena::{Arena, List, NIL};
 
@@ -53,6 +53,25 @@ impl<K: Hash + Eq + Clone> Sieve<K> {
         self.len() == 0
     }
 
+    /// Moves the hand to the next victim (clearing the visited bits it
+    /// passes) and returns it, still tracked.
+    fn sweep(&mut self) -> Option<usize> {
+        let mut idx = if self.hand == NIL { self.queue.head() } else { self.hand };
+        if idx == NIL {
+            return None;
+        }
+        // Terminates within two passes: every visited bit passed is cleared.
+        while *self.arena.data(idx) {
+            *self.arena.data_mut(idx) = false;
+            idx = self.arena.next(idx);
+            if idx == NIL {
+                idx = self.queue.head();
+            }
+        }
+        self.hand = idx;
+        Some(idx)
+    }
+
     fn detach(&mut self, idx: usize) -> Option<K> {
         if self.hand == idx {
             self.hand = self.arena.next(idx);
@@ -76,7 +95,13 @@ impl<K> fmt::Debug for Sieve<K> {
 
 impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Sieve<K> {
     fn on_insert(&mut self, key: &K, _weight: u32) {
-        self.on_insert_hashed(key, self.arena.hash(key), 1);
+        let hash = self.arena.hash(key);
+        if let Some(idx) = self.arena.find(hash, key) {
+            *self.arena.data_mut(idx) = true;
+        } else {
+            let idx = self.arena.alloc(hash, key, false);
+            self.arena.push_back(&mut self.queue, idx);
+        }
     }
 
     fn on_access(&mut self, key: &K) {
@@ -92,19 +117,7 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Sieve<K> {
     }
 
     fn evict(&mut self) -> Option<K> {
-        let mut idx = if self.hand == NIL { self.queue.head() } else { self.hand };
-        if idx == NIL {
-            return None;
-        }
-        // Terminates within two passes: every visited bit passed is cleared.
-        while *self.arena.data(idx) {
-            *self.arena.data_mut(idx) = false;
-            idx = self.arena.next(idx);
-            if idx == NIL {
-                idx = self.queue.head();
-            }
-        }
-        self.hand = idx;
+        let idx = self.sweep()?;
         self.detach(idx)
     }
 
@@ -114,19 +127,20 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Sieve<K> {
         self.hand = NIL;
     }
 
-    // The hashed methods index keys by the caller's hash (one policy
-    // instance is driven through one family of methods only).
-    fn on_insert_hashed(&mut self, key: &K, hash: u64, _weight: u32) {
-        if let Some(idx) = self.arena.find(hash, key) {
+    // The hashed methods track keys by the caller's hash alone, without a
+    // copy of the key (one policy instance is driven through one family of
+    // methods only).
+    fn on_insert_hashed(&mut self, _key: &K, hash: u64, _weight: u32) {
+        if let Some(idx) = self.arena.find_by_hash(hash) {
             *self.arena.data_mut(idx) = true;
         } else {
-            let idx = self.arena.alloc(hash, key, false);
+            let idx = self.arena.alloc_hashed(hash, false);
             self.arena.push_back(&mut self.queue, idx);
         }
     }
 
-    fn on_access_hashed(&mut self, key: &K, hash: u64) {
-        if let Some(idx) = self.arena.find(hash, key) {
+    fn on_access_hashed(&mut self, _key: &K, hash: u64) {
+        if let Some(idx) = self.arena.find_by_hash(hash) {
             *self.arena.data_mut(idx) = true;
         }
     }
@@ -135,8 +149,8 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Sieve<K> {
         self.on_access_hashed(key, hash);
     }
 
-    fn on_remove_hashed(&mut self, key: &K, hash: u64) {
-        if let Some(idx) = self.arena.find(hash, key) {
+    fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
+        if let Some(idx) = self.arena.find_by_hash(hash) {
             self.detach(idx);
         }
     }
@@ -148,6 +162,13 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Sieve<K> {
             }
         }
         true
+    }
+
+    fn evict_hashed(&mut self) -> Option<Victim<K>> {
+        let idx = self.sweep()?;
+        let hash = self.arena.hash_of(idx);
+        self.detach(idx);
+        Some(Victim::Hash(hash))
     }
 }
 

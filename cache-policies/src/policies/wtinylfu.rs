@@ -5,7 +5,7 @@ use std::hash::{BuildHasher, Hash};
 
 use foldhash::fast::FixedState;
 
-use cache_core::EvictionPolicy;
+use cache_core::{EvictionPolicy, Victim};
 
 use super::arena::{Arena, List, NIL};
 use super::climber::HillClimber;
@@ -20,6 +20,15 @@ const QUEUE_TRANSFER_THRESHOLD: usize = 1000;
 /// A candidate at least this popular is admitted now and then at random, so
 /// an attacker cannot pin a victim by inflating its frequency (hash flooding).
 const ADMIT_HASHDOS_THRESHOLD: u8 = 6;
+/// How a policy instance tracks its keys (see `Arena`).
+#[derive(Debug, Clone, Copy)]
+enum Tracking {
+    /// A copy of each key, hashed by the arena (the plain methods).
+    Keyed,
+    /// The caller's hash alone (the hashed methods).
+    ByHash,
+}
+
 /// Seed of the sketch's hash: fixed, so that hit ratios are reproducible
 /// from run to run (the arena's own table keeps a random seed).
 const SKETCH_SEED: u64 = 0x5eed_cafe_f00d_d00d;
@@ -186,6 +195,65 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
         self.arena.release(idx)
     }
 
+    /// Tracks a newly inserted key (or counts a hit if it is tracked).
+    fn insert(&mut self, key: &K, hash: u64, weight: u32, tracking: Tracking) {
+        self.candidate = NIL;
+        let found = match tracking {
+            Tracking::Keyed => self.arena.find(hash, key),
+            Tracking::ByHash => self.arena.find_by_hash(hash),
+        };
+        if let Some(idx) = found {
+            self.climber.record_hit();
+            self.on_hit(idx);
+            return;
+        }
+        self.climber.record_miss();
+        self.climb();
+        let spread = self.spread.hash_one(key);
+        self.sketch.increment(spread);
+        let slot = Slot { queue: Queue::Window, weight, spread };
+        let idx = match tracking {
+            Tracking::Keyed => self.arena.alloc(hash, key, slot),
+            Tracking::ByHash => self.arena.alloc_hashed(hash, slot),
+        };
+        self.arena.push_back(&mut self.window, idx);
+        self.window_weight += u64::from(weight);
+        self.evict_from_window();
+    }
+
+    /// A tracked key was overwritten with a value weighing `new_weight`.
+    fn update(&mut self, idx: usize, new_weight: u32) {
+        let Slot { queue, weight, .. } = *self.arena.data(idx);
+        let (_, _, total) = self.list_mut(queue);
+        *total = *total - u64::from(weight) + u64::from(new_weight);
+        self.arena.data_mut(idx).weight = new_weight;
+        self.on_hit(idx);
+        self.evict_from_window();
+    }
+
+    /// The next victim (still tracked): the window's overflow moves to
+    /// probation, then the candidate from the window and probation's oldest
+    /// key compete for admission (the loser is the victim).
+    fn choose_victim(&mut self) -> Option<usize> {
+        self.evict_from_window();
+        let mut candidate = self.candidate;
+        if candidate != NIL && self.arena.data(candidate).queue != Queue::Probation {
+            candidate = NIL;
+        }
+        if candidate == NIL {
+            return [self.probation.head(), self.protected.head(), self.window.head()]
+                .into_iter()
+                .find(|&i| i != NIL);
+        }
+        let victim = self.probation.head();
+        // Later candidates (moved in the same write) are newer in probation.
+        self.candidate = self.arena.next(candidate);
+        if victim == candidate {
+            return Some(candidate);
+        }
+        Some(if self.admit(candidate, victim) { victim } else { candidate })
+    }
+
     /// Moves the window's overflow into probation; the first key moved becomes
     /// the eviction candidate.
     fn evict_from_window(&mut self) {
@@ -347,45 +415,42 @@ impl<K> fmt::Debug for WTinyLfu<K> {
 }
 
 impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
+    // The plain methods keep a copy of each key (so `evict` can return it);
+    // the hashed methods track keys by the caller's hash alone. Either way
+    // the sketch uses its own fixed-seed hash of the key (stored in the node
+    // at insert), so hit ratios stay reproducible whatever the caller's seed.
     fn on_insert(&mut self, key: &K, weight: u32) {
-        self.on_insert_hashed(key, self.arena.hash(key), weight);
+        self.insert(key, self.arena.hash(key), weight, Tracking::Keyed);
     }
 
     fn on_access(&mut self, key: &K) {
-        self.on_access_hashed(key, self.arena.hash(key));
+        self.candidate = NIL;
+        if let Some(idx) = self.arena.get(key) {
+            self.access(idx);
+        }
     }
 
-    fn on_update(&mut self, key: &K, old_weight: u32, new_weight: u32) {
-        self.on_update_hashed(key, self.arena.hash(key), old_weight, new_weight);
+    fn on_update(&mut self, key: &K, _old_weight: u32, new_weight: u32) {
+        self.candidate = NIL;
+        if let Some(idx) = self.arena.get(key) {
+            self.update(idx, new_weight);
+        }
     }
 
     fn on_remove(&mut self, key: &K) {
-        self.on_remove_hashed(key, self.arena.hash(key));
-    }
-
-    // The hashed methods index the arena by the caller's hash; the sketch
-    // keeps its own fixed-seed hash of the key (stored in the node at
-    // insert), so hit ratios stay reproducible whatever the caller's seed.
-    fn on_insert_hashed(&mut self, key: &K, hash: u64, weight: u32) {
-        self.candidate = NIL;
-        if let Some(idx) = self.arena.find(hash, key) {
-            self.climber.record_hit();
-            self.on_hit(idx);
-            return;
+        if let Some(idx) = self.arena.get(key) {
+            self.detach(idx);
         }
-        self.climber.record_miss();
-        self.climb();
-        let spread = self.spread.hash_one(key);
-        self.sketch.increment(spread);
-        let idx = self.arena.alloc(hash, key, Slot { queue: Queue::Window, weight, spread });
-        self.arena.push_back(&mut self.window, idx);
-        self.window_weight += u64::from(weight);
-        self.evict_from_window();
+        self.candidate = NIL;
     }
 
-    fn on_access_hashed(&mut self, key: &K, hash: u64) {
+    fn on_insert_hashed(&mut self, key: &K, hash: u64, weight: u32) {
+        self.insert(key, hash, weight, Tracking::ByHash);
+    }
+
+    fn on_access_hashed(&mut self, _key: &K, hash: u64) {
         self.candidate = NIL;
-        if let Some(idx) = self.arena.find(hash, key) {
+        if let Some(idx) = self.arena.find_by_hash(hash) {
             self.access(idx);
         }
     }
@@ -420,45 +485,30 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
         true
     }
 
-    fn on_update_hashed(&mut self, key: &K, hash: u64, _old_weight: u32, new_weight: u32) {
+    fn on_update_hashed(&mut self, _key: &K, hash: u64, _old_weight: u32, new_weight: u32) {
         self.candidate = NIL;
-        let Some(idx) = self.arena.find(hash, key) else {
-            return;
-        };
-        let Slot { queue, weight, .. } = *self.arena.data(idx);
-        let (_, _, total) = self.list_mut(queue);
-        *total = *total - u64::from(weight) + u64::from(new_weight);
-        self.arena.data_mut(idx).weight = new_weight;
-        self.on_hit(idx);
-        self.evict_from_window();
+        if let Some(idx) = self.arena.find_by_hash(hash) {
+            self.update(idx, new_weight);
+        }
     }
 
-    fn on_remove_hashed(&mut self, key: &K, hash: u64) {
-        if let Some(idx) = self.arena.find(hash, key) {
+    fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
+        if let Some(idx) = self.arena.find_by_hash(hash) {
             self.detach(idx);
         }
         self.candidate = NIL;
     }
 
     fn evict(&mut self) -> Option<K> {
-        self.evict_from_window();
-        let mut candidate = self.candidate;
-        if candidate != NIL && self.arena.data(candidate).queue != Queue::Probation {
-            candidate = NIL;
-        }
-        if candidate == NIL {
-            let victim = [self.probation.head(), self.protected.head(), self.window.head()]
-                .into_iter()
-                .find(|&i| i != NIL)?;
-            return self.detach(victim);
-        }
-        let victim = self.probation.head();
-        // Later candidates (moved in the same write) are newer in probation.
-        self.candidate = self.arena.next(candidate);
-        if victim == candidate {
-            return self.detach(candidate);
-        }
-        if self.admit(candidate, victim) { self.detach(victim) } else { self.detach(candidate) }
+        let victim = self.choose_victim()?;
+        self.detach(victim)
+    }
+
+    fn evict_hashed(&mut self) -> Option<Victim<K>> {
+        let victim = self.choose_victim()?;
+        let hash = self.arena.hash_of(victim);
+        self.detach(victim);
+        Some(Victim::Hash(hash))
     }
 
     fn clear(&mut self) {
@@ -584,7 +634,7 @@ mod tests {
             resident.insert(key);
             while resident.len() > 50 {
                 let victim = plain.evict().expect("tracked");
-                assert_eq!(hashed.evict(), Some(victim));
+                assert_eq!(hashed.evict_hashed(), Some(Victim::Hash(store_hash(victim))));
                 resident.remove(&victim);
             }
         }

@@ -4,7 +4,7 @@ use std::hash::{BuildHasher, Hash};
 use std::mem;
 
 use cache_core::time::{Instant, now};
-use cache_core::{EvictionPolicy, ListenerSlot, RemovalCause};
+use cache_core::{EvictionPolicy, ListenerSlot, RemovalCause, Victim};
 use hashbrown::{DefaultHashBuilder, HashTable};
 use parking_lot::{Mutex, RwLock};
 
@@ -206,6 +206,14 @@ where
         Some(entry)
     }
 
+    /// Removes the entry whose hash is `hash` (a victim named by hash; a
+    /// 64-bit collision inside one shard picks either entry).
+    fn take_by_hash(&mut self, hash: u64) -> Option<Entry<K, V>> {
+        let (entry, _) = self.table.find_entry(hash, |e| e.hash == hash).ok()?.remove();
+        self.weight -= u64::from(entry.weight);
+        Some(entry)
+    }
+
     fn insert(&mut self, entry: Entry<K, V>, now: Option<Instant>, shared: &Shared<'_, K, V>) {
         let (hash, weight, deadline) = (entry.hash, entry.weight, entry.deadline);
         if u64::from(weight) > self.capacity {
@@ -256,8 +264,12 @@ where
     fn evict_to_capacity(&mut self, shared: &Shared<'_, K, V>) {
         let mut bogus = 0;
         while self.weight > self.capacity {
-            let victim = self.policy.get_mut().evict();
-            let removed = victim.as_ref().and_then(|k| self.take(shared.hasher.hash_one(k), k));
+            let victim = self.policy.get_mut().evict_hashed();
+            let removed = match &victim {
+                Some(Victim::Key(key)) => self.take(shared.hasher.hash_one(key), key),
+                Some(Victim::Hash(hash)) => self.take_by_hash(*hash),
+                _ => None,
+            };
             if let Some(entry) = removed {
                 shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Size);
                 continue;
