@@ -3,7 +3,7 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use cache_core::time::Instant;
+use super::ticks::Ticks;
 
 /// A min-heap of `(deadline, key hash)`, with lazy deletion.
 ///
@@ -15,16 +15,16 @@ use cache_core::time::Instant;
 /// insert, never a scan of the shard.
 #[derive(Debug, Default)]
 pub(crate) struct ExpiryQueue {
-    heap: BinaryHeap<Reverse<(Instant, u64)>>,
+    heap: BinaryHeap<Reverse<(Ticks, u64)>>,
 }
 
 impl ExpiryQueue {
-    pub(crate) fn push(&mut self, deadline: Instant, hash: u64) {
+    pub(crate) fn push(&mut self, deadline: Ticks, hash: u64) {
         self.heap.push(Reverse((deadline, hash)));
     }
 
     /// Pops the earliest item if its deadline has passed at `now`.
-    pub(crate) fn pop_expired(&mut self, now: Instant) -> Option<(Instant, u64)> {
+    pub(crate) fn pop_expired(&mut self, now: Ticks) -> Option<(Ticks, u64)> {
         match self.heap.peek() {
             Some(Reverse((deadline, _))) if *deadline <= now => self.heap.pop().map(|r| r.0),
             _ => None,
@@ -42,7 +42,7 @@ impl ExpiryQueue {
     }
 
     /// Keeps only the items `live` accepts.
-    pub(crate) fn retain(&mut self, mut live: impl FnMut(Instant, u64) -> bool) {
+    pub(crate) fn retain(&mut self, mut live: impl FnMut(Ticks, u64) -> bool) {
         self.heap.retain(|Reverse((deadline, hash))| live(*deadline, *hash));
     }
 

@@ -28,6 +28,7 @@ mod builder;
 mod expiry;
 mod read_buffer;
 mod shard;
+mod ticks;
 
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
@@ -90,6 +91,8 @@ pub struct PolicyStore<K, V, P> {
     weigher: Option<Weigher<K, V>>,
     capacity: u64,
     listeners: ListenerSlot<K, V>,
+    /// The origin of the shards' compact deadlines.
+    epoch: Instant,
 }
 
 impl<K, V, P> PolicyStore<K, V, P>
@@ -142,6 +145,7 @@ where
             weigher,
             capacity,
             listeners: ListenerSlot::new(),
+            epoch: cache_core::time::now(),
         }
     }
 
@@ -161,7 +165,7 @@ where
     }
 
     fn shared(&self) -> Shared<'_, K, V> {
-        Shared { hasher: &self.hasher, listeners: &self.listeners }
+        Shared { hasher: &self.hasher, listeners: &self.listeners, epoch: self.epoch }
     }
 }
 
@@ -330,7 +334,7 @@ where
 
     fn contains_key(&self, key: &K) -> bool {
         let (hash, shard) = self.locate(key);
-        shard.contains(hash, key)
+        shard.contains(hash, key, &self.shared())
     }
 
     fn insert(&self, key: K, value: V, expires_at: Option<Instant>) {

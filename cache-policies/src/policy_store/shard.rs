@@ -10,24 +10,27 @@ use parking_lot::{Mutex, RwLock};
 
 use super::expiry::ExpiryQueue;
 use super::read_buffer::ReadBuffer;
+use super::ticks::Ticks;
 
 /// After this many victims named by the policy that the shard does not hold,
 /// the shard evicts an arbitrary entry instead (a misbehaving custom policy
 /// must not break the capacity bound or loop forever).
 const MAX_BOGUS_VICTIMS: u32 = 16;
 
+/// An entry: 32 bytes for `u64` keys and values. Its hash is not stored
+/// (paths that find entries by hash alone, which are off the hit path,
+/// rehash the key).
 #[derive(Debug)]
 struct Entry<K, V> {
     key: K,
     value: V,
-    hash: u64,
-    deadline: Option<Instant>,
+    deadline: Ticks,
     weight: u32,
 }
 
 impl<K, V> Entry<K, V> {
-    fn is_expired(&self, now: Instant) -> bool {
-        self.deadline.is_some_and(|d| d <= now)
+    fn is_expired(&self, now: Ticks) -> bool {
+        self.deadline.has_passed(now)
     }
 }
 
@@ -35,6 +38,19 @@ impl<K, V> Entry<K, V> {
 pub(crate) struct Shared<'a, K, V> {
     pub(crate) hasher: &'a DefaultHashBuilder,
     pub(crate) listeners: &'a ListenerSlot<K, V>,
+    /// The origin of every deadline's [`Ticks`].
+    pub(crate) epoch: Instant,
+}
+
+impl<K: Hash, V> Shared<'_, K, V> {
+    fn hash(&self, key: &K) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// `now()` on the store's deadline scale.
+    fn now(&self) -> Ticks {
+        Ticks::at(now(), self.epoch)
+    }
 }
 
 #[derive(Debug)]
@@ -83,7 +99,7 @@ where
     pub(crate) fn get(&self, hash: u64, key: &K, shared: &Shared<'_, K, V>) -> Option<V> {
         let state = self.state.read();
         let entry = state.table.find(hash, |e| e.key == *key)?;
-        if entry.deadline.is_some_and(|d| d <= now()) {
+        if entry.deadline.is_some() && entry.is_expired(shared.now()) {
             drop(state);
             self.expire(hash, key, shared);
             return None;
@@ -95,7 +111,7 @@ where
             // policy). If another reader is draining, the hit waits in the
             // buffer or is dropped.
             if let Some(mut policy) = state.policy.try_lock() {
-                apply_reads(&mut *policy, &state.table, &self.reads);
+                apply_reads(&mut *policy, &state.table, &self.reads, shared);
             }
         }
         drop(state);
@@ -103,12 +119,12 @@ where
     }
 
     /// Whether a live entry is present; not an access.
-    pub(crate) fn contains(&self, hash: u64, key: &K) -> bool {
+    pub(crate) fn contains(&self, hash: u64, key: &K, shared: &Shared<'_, K, V>) -> bool {
         let state = self.state.read();
         state
             .table
             .find(hash, |e| e.key == *key)
-            .is_some_and(|e| e.deadline.is_none_or(|d| d > now()))
+            .is_some_and(|e| !e.deadline.is_some() || !e.is_expired(shared.now()))
     }
 
     pub(crate) fn insert(
@@ -120,23 +136,24 @@ where
         weight: u32,
         shared: &Shared<'_, K, V>,
     ) {
+        let deadline = Ticks::of(deadline, shared.epoch);
         let mut state = self.state.write();
-        state.drain(&self.reads);
-        let now = (deadline.is_some() || !state.expiry.is_empty()).then(now);
+        state.drain(&self.reads, shared);
+        let now = (deadline.is_some() || !state.expiry.is_empty()).then(|| shared.now());
         if let Some(now) = now {
             state.purge_expired(now, shared);
         }
-        state.insert(Entry { key, value, hash, deadline, weight }, now, shared);
+        state.insert(hash, Entry { key, value, deadline, weight }, now, shared);
         state.evict_to_capacity(shared);
-        state.compact_expiry();
+        state.compact_expiry(shared);
     }
 
     pub(crate) fn remove(&self, hash: u64, key: &K, shared: &Shared<'_, K, V>) -> Option<V> {
         let mut state = self.state.write();
-        state.drain(&self.reads);
+        state.drain(&self.reads, shared);
         let entry = state.take(hash, key)?;
         state.policy.get_mut().on_remove_hashed(&entry.key, hash);
-        if entry.is_expired(now()) {
+        if entry.is_expired(shared.now()) {
             shared.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
             None
         } else {
@@ -148,8 +165,8 @@ where
     /// Removes `key` if it has expired (a reader found it so).
     fn expire(&self, hash: u64, key: &K, shared: &Shared<'_, K, V>) {
         let mut state = self.state.write();
-        state.drain(&self.reads);
-        let now = now();
+        state.drain(&self.reads, shared);
+        let now = shared.now();
         let expired = state.table.find(hash, |e| e.key == *key).is_some_and(|e| e.is_expired(now));
         if let Some(entry) = expired.then(|| state.take(hash, key)).flatten() {
             state.policy.get_mut().on_remove_hashed(&entry.key, hash);
@@ -160,7 +177,7 @@ where
     pub(crate) fn clear(&self, shared: &Shared<'_, K, V>) {
         let mut state = self.state.write();
         self.reads.drain(|_| {});
-        let now = now();
+        let now = shared.now();
         for entry in state.table.drain() {
             let cause =
                 if entry.is_expired(now) { RemovalCause::Expired } else { RemovalCause::Explicit };
@@ -173,11 +190,11 @@ where
 
     pub(crate) fn run_pending_tasks(&self, shared: &Shared<'_, K, V>) {
         let mut state = self.state.write();
-        state.drain(&self.reads);
+        state.drain(&self.reads, shared);
         if !state.expiry.is_empty() {
-            state.purge_expired(now(), shared);
+            state.purge_expired(shared.now(), shared);
         }
-        state.compact_expiry();
+        state.compact_expiry(shared);
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -195,8 +212,8 @@ where
     P: EvictionPolicy<K>,
 {
     /// Applies buffered hits to the policy, in the order they happened.
-    fn drain(&mut self, reads: &ReadBuffer) {
-        apply_reads(self.policy.get_mut(), &self.table, reads);
+    fn drain(&mut self, reads: &ReadBuffer, shared: &Shared<'_, K, V>) {
+        apply_reads(self.policy.get_mut(), &self.table, reads, shared);
     }
 
     /// Removes the entry from the table (not from the policy).
@@ -208,14 +225,21 @@ where
 
     /// Removes the entry whose hash is `hash` (a victim named by hash; a
     /// 64-bit collision inside one shard picks either entry).
-    fn take_by_hash(&mut self, hash: u64) -> Option<Entry<K, V>> {
-        let (entry, _) = self.table.find_entry(hash, |e| e.hash == hash).ok()?.remove();
+    fn take_by_hash(&mut self, hash: u64, shared: &Shared<'_, K, V>) -> Option<Entry<K, V>> {
+        let (entry, _) =
+            self.table.find_entry(hash, |e| shared.hash(&e.key) == hash).ok()?.remove();
         self.weight -= u64::from(entry.weight);
         Some(entry)
     }
 
-    fn insert(&mut self, entry: Entry<K, V>, now: Option<Instant>, shared: &Shared<'_, K, V>) {
-        let (hash, weight, deadline) = (entry.hash, entry.weight, entry.deadline);
+    fn insert(
+        &mut self,
+        hash: u64,
+        entry: Entry<K, V>,
+        now: Option<Ticks>,
+        shared: &Shared<'_, K, V>,
+    ) {
+        let (weight, deadline) = (entry.weight, entry.deadline);
         if u64::from(weight) > self.capacity {
             // Never kept: the old value (if any) is replaced by nothing.
             if let Some(old) = self.take(hash, &entry.key) {
@@ -235,9 +259,9 @@ where
         } else {
             self.policy.get_mut().on_insert_hashed(&entry.key, hash, weight);
             self.weight += u64::from(weight);
-            self.table.insert_unique(hash, entry, |e| e.hash);
+            self.table.insert_unique(hash, entry, |e| shared.hash(&e.key));
         }
-        if let Some(deadline) = deadline {
+        if deadline.is_some() {
             self.expiry.push(deadline, hash);
             if let Some(now) = now {
                 // Already expired on arrival: purge it at once.
@@ -247,10 +271,11 @@ where
     }
 
     /// Removes every entry whose deadline passed at `now`.
-    fn purge_expired(&mut self, now: Instant, shared: &Shared<'_, K, V>) {
+    fn purge_expired(&mut self, now: Ticks, shared: &Shared<'_, K, V>) {
         while let Some((deadline, hash)) = self.expiry.pop_expired(now) {
-            let found =
-                self.table.find_entry(hash, |e| e.hash == hash && e.deadline == Some(deadline));
+            let found = self
+                .table
+                .find_entry(hash, |e| e.deadline == deadline && shared.hash(&e.key) == hash);
             if let Ok(found) = found {
                 let (entry, _) = found.remove();
                 self.weight -= u64::from(entry.weight);
@@ -267,7 +292,7 @@ where
             let victim = self.policy.get_mut().evict_hashed();
             let removed = match &victim {
                 Some(Victim::Key(key)) => self.take(shared.hasher.hash_one(key), key),
-                Some(Victim::Hash(hash)) => self.take_by_hash(*hash),
+                Some(Victim::Hash(hash)) => self.take_by_hash(*hash, shared),
                 _ => None,
             };
             if let Some(entry) = removed {
@@ -283,11 +308,11 @@ where
 
     /// Evicts some entry the policy failed to name; false when empty.
     fn evict_any(&mut self, shared: &Shared<'_, K, V>) -> bool {
-        let Some(hash) = self.table.iter().next().map(|e| e.hash) else {
+        let Some(hash) = self.table.iter().next().map(|e| shared.hash(&e.key)) else {
             self.weight = 0;
             return false;
         };
-        if let Ok(found) = self.table.find_entry(hash, |e| e.hash == hash) {
+        if let Ok(found) = self.table.find_entry(hash, |e| shared.hash(&e.key) == hash) {
             let (entry, _) = found.remove();
             self.weight -= u64::from(entry.weight);
             self.policy.get_mut().on_remove_hashed(&entry.key, hash);
@@ -297,11 +322,13 @@ where
     }
 
     /// Drops stale deadline items once they outnumber the entries.
-    fn compact_expiry(&mut self) {
+    fn compact_expiry(&mut self, shared: &Shared<'_, K, V>) {
         if self.expiry.needs_compaction(self.table.len()) {
             let table = &self.table;
             self.expiry.retain(|deadline, hash| {
-                table.find(hash, |e| e.hash == hash && e.deadline == Some(deadline)).is_some()
+                table
+                    .find(hash, |e| e.deadline == deadline && shared.hash(&e.key) == hash)
+                    .is_some()
             });
         }
     }
@@ -311,15 +338,16 @@ where
 /// alone when the policy can, else through the entry's key. A hash names its
 /// entry (a 64-bit collision inside one shard would only credit the access to
 /// the wrong key).
-fn apply_reads<K, V, P: EvictionPolicy<K>>(
+fn apply_reads<K: Hash, V, P: EvictionPolicy<K>>(
     policy: &mut P,
     table: &HashTable<Entry<K, V>>,
     reads: &ReadBuffer,
+    shared: &Shared<'_, K, V>,
 ) {
     reads.drain(|hashes| {
         if !policy.on_accesses_by_hash(hashes) {
             for &hash in hashes {
-                if let Some(entry) = table.find(hash, |e| e.hash == hash) {
+                if let Some(entry) = table.find(hash, |e| shared.hash(&e.key) == hash) {
                     policy.on_access_hashed(&entry.key, hash);
                 }
             }

@@ -1,0 +1,61 @@
+//! Deadlines as 8 bytes: nanoseconds from a per-store epoch.
+
+use cache_core::time::Instant;
+
+/// A deadline in one `u64`: nanoseconds from the store's epoch, biased by
+/// 2^63 so deadlines before the epoch (a paused test clock behind the real
+/// one, say) keep their order, with 0 meaning "none". An `Option<Instant>`
+/// takes 16 bytes; this halves the deadline's share of every entry.
+/// Deadlines more than 292 years from the epoch saturate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Ticks(u64);
+
+impl Ticks {
+    /// No deadline.
+    pub(crate) const NONE: Self = Self(0);
+
+    /// `deadline` on `epoch`'s scale (`None`: [`Ticks::NONE`]).
+    pub(crate) fn of(deadline: Option<Instant>, epoch: Instant) -> Self {
+        deadline.map_or(Self::NONE, |at| Self::at(at, epoch))
+    }
+
+    /// An instant on `epoch`'s scale (never [`Ticks::NONE`]).
+    pub(crate) fn at(at: Instant, epoch: Instant) -> Self {
+        const BIAS: u64 = 1 << 63;
+        let nanos = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        let biased = if at >= epoch {
+            BIAS.saturating_add(nanos(at - epoch))
+        } else {
+            BIAS.saturating_sub(nanos(epoch - at))
+        };
+        Self(biased.max(1))
+    }
+
+    /// Whether this is a deadline (not [`Ticks::NONE`]).
+    pub(crate) const fn is_some(self) -> bool {
+        self.0 != 0
+    }
+
+    /// Whether this deadline has passed at `now` (never, without one).
+    pub(crate) fn has_passed(self, now: Self) -> bool {
+        self.is_some() && self <= now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn order_is_kept_on_both_sides_of_the_epoch_and_none_never_passes() {
+        let epoch = Instant::now() + Duration::from_secs(3_600);
+        let early = Ticks::at(epoch - Duration::from_secs(10), epoch);
+        let late = Ticks::at(epoch + Duration::from_nanos(1), epoch);
+        assert!(early < Ticks::at(epoch, epoch) && Ticks::at(epoch, epoch) < late);
+        assert!(early.has_passed(early) && !late.has_passed(early));
+        assert!(!Ticks::NONE.has_passed(late) && !Ticks::of(None, epoch).is_some());
+        assert_eq!(Ticks::of(Some(epoch), epoch), Ticks::at(epoch, epoch));
+    }
+}
