@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::hash::Hash;
 
-use cache_core::EvictionPolicy;
+use cache_core::{EvictionPolicy, Victim};
 
 use super::arena::Arena;
 
@@ -67,6 +67,26 @@ impl<K: Hash + Eq + Clone> Lfu<K> {
         self.clock
     }
 
+    /// The counts of a key seen for the first time.
+    fn new_counts(&mut self) -> Counts {
+        Counts { frequency: 1, priority: self.age.saturating_add(1), stamp: self.tick() }
+    }
+
+    /// Takes the least valuable key out of the order (still allocated) and
+    /// ages the cache to its priority.
+    fn pop_victim(&mut self) -> Option<usize> {
+        let (priority, _, idx) = self.order.pop_first()?;
+        self.age = priority;
+        Some(idx)
+    }
+
+    /// Forgets a tracked key.
+    fn forget(&mut self, idx: usize) {
+        let c = *self.arena.data(idx);
+        self.order.remove(&(c.priority, c.stamp, idx));
+        self.arena.release(idx);
+    }
+
     fn touch(&mut self, idx: usize) {
         let old = *self.arena.data(idx);
         self.order.remove(&(old.priority, old.stamp, idx));
@@ -97,8 +117,7 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lfu<K> {
             self.touch(idx);
             return;
         }
-        let counts =
-            Counts { frequency: 1, priority: self.age.saturating_add(1), stamp: self.tick() };
+        let counts = self.new_counts();
         let idx = self.arena.alloc(hash, key, counts);
         self.order.insert((counts.priority, counts.stamp, idx));
     }
@@ -111,15 +130,12 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lfu<K> {
 
     fn on_remove(&mut self, key: &K) {
         if let Some(idx) = self.arena.get(key) {
-            let c = *self.arena.data(idx);
-            self.order.remove(&(c.priority, c.stamp, idx));
-            self.arena.release(idx);
+            self.forget(idx);
         }
     }
 
     fn evict(&mut self) -> Option<K> {
-        let (priority, _, idx) = self.order.pop_first()?;
-        self.age = priority;
+        let idx = self.pop_victim()?;
         self.arena.release(idx)
     }
 
@@ -127,6 +143,51 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lfu<K> {
         self.arena.clear();
         self.order.clear();
         self.age = 0;
+    }
+
+    // The hashed methods track keys by the caller's hash alone, without a
+    // copy of the key (one policy instance is driven through one family of
+    // methods only).
+    fn on_insert_hashed(&mut self, _key: &K, hash: u64, _weight: u32) {
+        if let Some(idx) = self.arena.find_by_hash(hash) {
+            self.touch(idx);
+            return;
+        }
+        let counts = self.new_counts();
+        let idx = self.arena.alloc_hashed(hash, counts);
+        self.order.insert((counts.priority, counts.stamp, idx));
+    }
+
+    fn on_access_hashed(&mut self, _key: &K, hash: u64) {
+        if let Some(idx) = self.arena.find_by_hash(hash) {
+            self.touch(idx);
+        }
+    }
+
+    fn on_update_hashed(&mut self, key: &K, hash: u64, _old_weight: u32, _new_weight: u32) {
+        self.on_access_hashed(key, hash);
+    }
+
+    fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
+        if let Some(idx) = self.arena.find_by_hash(hash) {
+            self.forget(idx);
+        }
+    }
+
+    fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
+        for &hash in hashes {
+            if let Some(idx) = self.arena.find_by_hash(hash) {
+                self.touch(idx);
+            }
+        }
+        true
+    }
+
+    fn evict_hashed(&mut self) -> Option<Victim<K>> {
+        let idx = self.pop_victim()?;
+        let hash = self.arena.hash_of(idx);
+        self.arena.release(idx);
+        Some(Victim::Hash(hash))
     }
 }
 

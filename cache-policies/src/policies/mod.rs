@@ -76,9 +76,11 @@ mod tests {
     }
 
     #[test]
-    fn lru_fifo_and_sieve_decide_alike_through_hashed_and_plain_calls() {
+    fn every_policy_decides_alike_through_hashed_and_plain_calls() {
         hashed_calls_decide_as_the_plain_ones(Lru::new(), Lru::new());
         hashed_calls_decide_as_the_plain_ones(Fifo::new(), Fifo::new());
         hashed_calls_decide_as_the_plain_ones(Sieve::new(), Sieve::new());
+        hashed_calls_decide_as_the_plain_ones(Lfu::new(), Lfu::new());
+        hashed_calls_decide_as_the_plain_ones(WTinyLfu::new(40), WTinyLfu::new(40));
     }
 }
