@@ -29,6 +29,7 @@ pub(crate) const NIL: usize = usize::MAX;
 const NIL_LINK: u32 = u32::MAX;
 
 /// A node index as stored in a link or in the key index.
+#[inline]
 fn link(idx: usize) -> u32 {
     if idx == NIL {
         NIL_LINK
@@ -41,6 +42,7 @@ fn link(idx: usize) -> u32 {
 }
 
 /// A stored link as a node index.
+#[inline]
 fn unlink_index(link: u32) -> usize {
     if link == NIL_LINK { NIL } else { link as usize }
 }
