@@ -84,6 +84,7 @@ pub fn contenders() -> Vec<Contender> {
         c("policy Sieve", Kind::Policy, |k, _, cap| policy_hits(k, cap, Sieve::new())),
         c("policy WTinyLfu", Kind::Policy, |k, _, cap| policy_hits(k, cap, WTinyLfu::new(cap))),
         c(DEFAULT_STORE, Kind::Store, |k, _, cap| store_hits(k, &PolicyStore::tinylfu(cap))),
+        c("PolicyStore<Lru>", Kind::Store, |k, _, cap| store_hits(k, &PolicyStore::lru(cap))),
         c("LruStore", Kind::Store, |k, _, cap| store_hits(k, &LruStore::new(cap))),
         c("TtlStore", Kind::Store, |k, _, cap| {
             store_hits(k, &TtlStore::new(None).max_capacity(cap))
@@ -278,6 +279,7 @@ type ConcurrentFn = fn(&[u64], u64, usize) -> u64;
 pub fn concurrent_contenders() -> Vec<(&'static str, ConcurrentFn)> {
     vec![
         (DEFAULT_STORE, |k, cap, t| concurrent_hits(k, t, &PolicyStore::tinylfu(cap))),
+        ("PolicyStore<Lru>", |k, cap, t| concurrent_hits(k, t, &PolicyStore::lru(cap))),
         ("LruStore", |k, cap, t| concurrent_hits(k, t, &LruStore::new(cap))),
         ("MokaStore", |k, cap, t| concurrent_hits(k, t, &MokaStore::new(cap))),
         ("moka", |k, cap, t| concurrent_hits(k, t, &MokaPeer(moka::sync::Cache::new(cap)))),
