@@ -610,38 +610,6 @@ mod tests {
     }
 
     #[test]
-    fn hashed_and_batched_calls_decide_as_the_plain_ones() {
-        // The same requests, once through the plain methods and once as a
-        // store drives it (its own hash, hits applied in batches by hash).
-        let store_hash = |k: u64| k.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        let (mut plain, mut hashed) = (WTinyLfu::new(50), WTinyLfu::new(50));
-        let (mut resident, mut pending) = (HashSet::new(), Vec::new());
-        let mut rng = 7u64;
-        for _ in 0..20_000 {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            let key = (rng % 97) * (rng % 3); // skewed
-            if resident.contains(&key) {
-                plain.on_access(&key);
-                pending.push(store_hash(key));
-                continue;
-            }
-            assert!(hashed.on_accesses_by_hash(&pending));
-            pending.clear();
-            plain.on_insert(&key, 1);
-            hashed.on_insert_hashed(&key, store_hash(key), 1);
-            resident.insert(key);
-            while resident.len() > 50 {
-                let victim = plain.evict().expect("tracked");
-                assert_eq!(hashed.evict_hashed(), Some(Victim::Hash(store_hash(victim))));
-                resident.remove(&victim);
-            }
-        }
-        assert_eq!(plain.window_capacity(), hashed.window_capacity());
-    }
-
-    #[test]
     fn evicts_every_key_once_then_nothing() {
         let mut policy = WTinyLfu::new(4);
         for k in 0..6u64 {
