@@ -58,9 +58,12 @@ where
         .await
     }
 
-    /// Warms `keys` through the registered batch loader, in batches of at
-    /// most `max_batch_size`, skipping present keys. Keys the loader does not
-    /// know are counted in [`WarmupReport::not_found`].
+    /// Warms `keys` through the registered batch loader, skipping present
+    /// keys: the missing keys are dispatched at once in batches of
+    /// `max_batch_size` (the last one smaller), without waiting for the batch
+    /// window, so `n` missing keys take `ceil(n / max_batch_size)` batch
+    /// loads (keys already loading are joined instead). Keys the loader does
+    /// not know are counted in [`WarmupReport::not_found`].
     ///
     /// # Errors
     ///

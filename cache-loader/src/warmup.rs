@@ -119,24 +119,24 @@ where
     V: Clone + Send + Sync + 'static,
 {
     /// Warms `keys` through the batch loader, skipping present keys; the keys
-    /// are split into batches of at most `max_batch_size`. `probe` looks a
-    /// key up in the store.
+    /// are dispatched at once, in batches of exactly `max_batch_size` (the
+    /// last one smaller), without waiting for a batch window. `is_present`
+    /// looks a key up in the store.
     pub async fn warmup(
         &self,
         keys: impl IntoIterator<Item = K>,
         is_present: impl Fn(&K) -> bool,
     ) -> WarmupReport<K> {
         let mut report = WarmupReport::empty();
-        let mut requests = Vec::new();
+        let mut missing = Vec::new();
         for key in keys {
             if is_present(&key) {
                 report.skipped += 1;
             } else {
-                let request = self.get(key.clone(), || None);
-                requests.push(async move { (key, request.await) });
+                missing.push(key);
             }
         }
-        for (key, outcome) in futures_util::future::join_all(requests).await {
+        for (key, outcome) in self.load_now(missing).await {
             match outcome {
                 Ok(Some(_)) => report.loaded += 1,
                 Ok(None) => report.not_found += 1,

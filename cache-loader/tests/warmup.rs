@@ -53,10 +53,14 @@ async fn batched_warmup_splits_into_batches_and_counts_unknown_keys() {
         }
     });
     let commit: Commit<u32, u32> = Arc::new(|_, _| {});
-    let config = BatchConfig::default().max_batch_size(100);
+    // A window far longer than the test: a warmup never waits for it.
+    let config = BatchConfig::default().max_batch_size(100).window(Duration::from_secs(3_600));
     let batcher = Batcher::new(Default::default(), Arc::new(loader), config, commit).unwrap();
-    let report = batcher.warmup(0..250, |k| *k >= 240).await;
-    assert_eq!((report.loaded, report.not_found, report.skipped), (200, 40, 10));
+    let started = tokio::time::Instant::now();
+    // 240 keys to load (one of them twice), 10 present.
+    let report = batcher.warmup((0..250).chain([7]), |k| *k >= 240).await;
+    assert_eq!((report.loaded, report.not_found, report.skipped), (201, 40, 10));
     assert!(report.failed.is_empty());
-    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(calls.load(Ordering::SeqCst), 3, "100 + 100 + 40 keys");
+    assert_eq!(started.elapsed(), Duration::ZERO, "dispatched at once, not by the window");
 }

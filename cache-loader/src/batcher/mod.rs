@@ -165,6 +165,43 @@ where
         Ok(values)
     }
 
+    /// Loads every key of `keys` not already loading, dispatching the keys
+    /// this call leads at once in batches of at most `max_batch_size`
+    /// (no window: a caller that knows all its keys up front, such as a
+    /// warmup, gets the fewest batches whatever the timing), and returns,
+    /// for each key, the value (a key the batch loader left out: `None`) or
+    /// the error. Keys already loading are joined.
+    pub(crate) async fn load_now(&self, keys: Vec<K>) -> Vec<(K, Result<Option<V>, CacheError>)> {
+        let mut leaders = Vec::new();
+        let mut requests = Vec::with_capacity(keys.len());
+        for key in keys {
+            let request = match self.inner.flights.join(&key, || None) {
+                Joined::Present(value) => Request::Present(value),
+                Joined::Waiting(waiter) => Request::Waiting(waiter),
+                Joined::Leading(completer) => {
+                    let waiter = completer.waiter();
+                    leaders.push(completer);
+                    Request::Waiting(waiter)
+                }
+            };
+            requests.push((key, request));
+        }
+        while !leaders.is_empty() {
+            let rest = leaders.split_off(leaders.len().min(self.inner.config.max_batch_size));
+            Inner::dispatch(&self.inner, leaders);
+            leaders = rest;
+        }
+        let mut outcomes = Vec::with_capacity(requests.len());
+        for (key, request) in requests {
+            let outcome = match request {
+                Request::Present(value) => Ok(Some(value)),
+                Request::Waiting(waiter) => found(waiter.wait().await),
+            };
+            outcomes.push((key, outcome));
+        }
+        outcomes
+    }
+
     /// Joins the key's load in flight, or queues the key into the next batch.
     fn request(&self, key: &K, probe: impl FnOnce() -> Option<V>) -> Request<V> {
         match self.inner.flights.join(key, probe) {
