@@ -30,9 +30,25 @@ impl StripedCounter {
     /// Adds `n`; returns the stripe's value before the add.
     #[inline]
     pub(crate) fn add(&self, n: u64) -> u64 {
+        let index = CACHED.with(Cell::get);
+        if index < LEASED {
+            // Sole writer of this stripe: no other thread can interleave.
+            let stripe = &self.stripes[index].0;
+            let before = stripe.load(Relaxed);
+            stripe.store(before.wrapping_add(n), Relaxed);
+            before
+        } else {
+            self.add_unleased(n)
+        }
+    }
+
+    /// [`add`](Self::add) for a thread that has not counted yet (it takes
+    /// its lease now) or holds no lease (it adds to the shared stripe).
+    #[cold]
+    #[inline(never)]
+    fn add_unleased(&self, n: u64) -> u64 {
         match lease() {
             Some(index) => {
-                // Sole writer of this stripe: no other thread can interleave.
                 let stripe = &self.stripes[index].0;
                 let before = stripe.load(Relaxed);
                 stripe.store(before.wrapping_add(n), Relaxed);
@@ -80,35 +96,34 @@ impl Drop for Lease {
 }
 
 /// `CACHED` before the thread's first count.
-const UNKNOWN: usize = 0;
+const UNKNOWN: usize = usize::MAX;
 /// `CACHED` of a thread without a lease (or whose lease was given back).
-const NO_LEASE: usize = usize::MAX;
+const NO_LEASE: usize = SHARED;
 
 thread_local! {
     /// Owns the lease; its destructor gives the index back.
     static LEASE: Lease = Lease::take();
-    /// The leased index plus one, [`UNKNOWN`] or [`NO_LEASE`]: a plain
-    /// thread-local without destructor, so the hit path reads it with one
-    /// load (no lazy-initialisation or teardown check).
+    /// The leased index (below [`LEASED`]), [`NO_LEASE`] or [`UNKNOWN`]: a
+    /// plain thread-local without destructor, so the hit path reads it with
+    /// one load and decides with one comparison.
     static CACHED: Cell<usize> = const { Cell::new(UNKNOWN) };
 }
 
-/// The calling thread's leased stripe, if it holds one.
-#[inline]
+/// The calling thread's leased stripe, if it holds one (taking the lease on
+/// the thread's first count).
 fn lease() -> Option<usize> {
     match CACHED.with(Cell::get) {
         UNKNOWN => first_lease(),
         NO_LEASE => None,
-        index => Some(index - 1),
+        index => Some(index),
     }
 }
 
 /// Takes the thread's lease on its first count (or finds it gone while the
 /// thread's storage is torn down).
-#[cold]
 fn first_lease() -> Option<usize> {
     let index = LEASE.try_with(|lease| lease.0).ok().flatten();
-    CACHED.with(|cached| cached.set(index.map_or(NO_LEASE, |i| i + 1)));
+    CACHED.with(|cached| cached.set(index.unwrap_or(NO_LEASE)));
     index
 }
 
