@@ -67,9 +67,7 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Fifo<K> {
     fn on_access(&mut self, _key: &K) {}
 
     fn on_remove(&mut self, key: &K) {
-        if let Some(idx) = self.queue.index_of(key) {
-            self.queue.remove_index(idx);
-        }
+        self.queue.remove(key);
     }
 
     fn evict(&mut self) -> Option<K> {
@@ -90,9 +88,7 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Fifo<K> {
     fn on_update_hashed(&mut self, _key: &K, _hash: u64, _old_weight: u32, _new_weight: u32) {}
 
     fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
-        if let Some(idx) = self.queue.index_by_hash(hash) {
-            self.queue.remove_index(idx);
-        }
+        self.queue.remove_hashed(hash);
     }
 
     fn on_accesses_by_hash(&mut self, _hashes: &[u64]) -> bool {

@@ -43,24 +43,43 @@ impl<K: Hash + Eq + Clone> KeyQueue<K> {
         found
     }
 
-    /// The index of `key` (plain methods).
-    pub(crate) fn index_of(&self, key: &K) -> Option<usize> {
-        self.arena.get(key)
+    /// Moves `key` to the back if present (plain methods).
+    pub(crate) fn move_to_back(&mut self, key: &K) {
+        if let Some(idx) = self.arena.get(key) {
+            self.arena.move_to_back(&mut self.order, idx);
+        }
     }
 
-    /// The index of the key the caller hashed to `hash` (hashed methods).
-    pub(crate) fn index_by_hash(&self, hash: u64) -> Option<usize> {
-        self.arena.find_by_hash(hash)
+    /// Moves the key the caller hashed to `hash` to the back if present
+    /// (hashed methods).
+    pub(crate) fn move_to_back_hashed(&mut self, hash: u64) {
+        if let Some(idx) = self.arena.find_by_hash(hash) {
+            self.arena.move_to_back(&mut self.order, idx);
+        }
+    }
+
+    /// Forgets `key` if present (plain methods).
+    pub(crate) fn remove(&mut self, key: &K) {
+        if let Some(idx) = self.arena.get(key) {
+            self.remove_index(idx);
+        }
+    }
+
+    /// Forgets the key the caller hashed to `hash` if present (hashed
+    /// methods).
+    pub(crate) fn remove_hashed(&mut self, hash: u64) {
+        if let Some(idx) = self.arena.find_by_hash(hash) {
+            self.remove_index(idx);
+        }
+    }
+
+    fn remove_index(&mut self, idx: usize) {
+        self.arena.unlink(&mut self.order, idx);
+        self.arena.release(idx);
     }
 
     pub(crate) fn move_index_to_back(&mut self, idx: usize) {
         self.arena.move_to_back(&mut self.order, idx);
-    }
-
-    /// Forgets the key at `idx`.
-    pub(crate) fn remove_index(&mut self, idx: usize) {
-        self.arena.unlink(&mut self.order, idx);
-        self.arena.release(idx);
     }
 
     /// Removes the front key and returns the hash it was tracked by (hashed

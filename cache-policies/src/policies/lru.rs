@@ -73,15 +73,11 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
     }
 
     fn on_access(&mut self, key: &K) {
-        if let Some(idx) = self.queue.index_of(key) {
-            self.queue.move_index_to_back(idx);
-        }
+        self.queue.move_to_back(key);
     }
 
     fn on_remove(&mut self, key: &K) {
-        if let Some(idx) = self.queue.index_of(key) {
-            self.queue.remove_index(idx);
-        }
+        self.queue.remove(key);
     }
 
     fn evict(&mut self) -> Option<K> {
@@ -101,9 +97,7 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
     }
 
     fn on_access_hashed(&mut self, _key: &K, hash: u64) {
-        if let Some(idx) = self.queue.index_by_hash(hash) {
-            self.queue.move_index_to_back(idx);
-        }
+        self.queue.move_to_back_hashed(hash);
     }
 
     fn on_update_hashed(&mut self, key: &K, hash: u64, _old_weight: u32, _new_weight: u32) {
@@ -111,16 +105,12 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
     }
 
     fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
-        if let Some(idx) = self.queue.index_by_hash(hash) {
-            self.queue.remove_index(idx);
-        }
+        self.queue.remove_hashed(hash);
     }
 
     fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
         for &hash in hashes {
-            if let Some(idx) = self.queue.index_by_hash(hash) {
-                self.queue.move_index_to_back(idx);
-            }
+            self.queue.move_to_back_hashed(hash);
         }
         true
     }
