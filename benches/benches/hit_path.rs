@@ -6,7 +6,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use benches::workload::{BenchCache, CACHES, Visit, Workload, build};
-use cache_facade::{AsyncCache, LruStore, PolicyStore};
+use cache_facade::{AsyncCache, LruStore, Store};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -53,25 +53,11 @@ fn miss(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     let mut group = c.benchmark_group("miss_get_with");
     group.throughput(Throughput::Elements(1));
-    let facades: [(&str, AsyncCache<u64, u64>); 2] = [
-        (
-            "AsyncCache<PolicyStore<WTinyLfu>>",
-            AsyncCache::builder().store(PolicyStore::tinylfu(CAPACITY)).build().expect("cache"),
-        ),
-        (
-            "AsyncCache<LruStore>",
-            AsyncCache::builder().store(LruStore::new(CAPACITY)).build().expect("cache"),
-        ),
-    ];
-    for (name, cache) in facades {
-        let mut key = 0u64;
-        group.bench_function(name, |b| {
-            b.iter(|| {
-                key += 1;
-                rt.block_on(cache.get_with(key, move || async move { Ok::<_, Infallible>(key) }))
-            });
-        });
-    }
+    let tinylfu: AsyncCache<u64, u64> =
+        AsyncCache::builder().max_capacity(CAPACITY).build().expect("cache");
+    bench_misses(&mut group, &rt, "AsyncCache<PolicyStore<WTinyLfu>>", &tinylfu);
+    let lru = AsyncCache::builder().store(LruStore::new(CAPACITY)).build().expect("cache");
+    bench_misses(&mut group, &rt, "AsyncCache<LruStore>", &lru);
     let moka = moka::future::Cache::<u64, u64>::new(CAPACITY);
     let mut key = 0u64;
     group.bench_function("moka::future::Cache", |b| {
@@ -89,6 +75,22 @@ fn miss(c: &mut Criterion) {
         });
     });
     group.finish();
+}
+
+/// `get_with` of a new key every iteration: a miss, a load, a store.
+fn bench_misses<S: Store<u64, u64> + 'static>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    cache: &AsyncCache<u64, u64, S>,
+) {
+    let mut key = 0u64;
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            key += 1;
+            rt.block_on(cache.get_with(key, move || async move { Ok::<_, Infallible>(key) }))
+        });
+    });
 }
 
 criterion_group! { name = benches; config = config(); targets = hit, miss }

@@ -5,13 +5,19 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use cache_core::{EvictionPolicy, Store};
+use std::hash::BuildHasher;
+
+use cache_core::{EntryInfo, EvictionPolicy, Store};
 use cache_policies::{Fifo, Lfu, Lru, LruStore, MokaStore, PolicyStore, Sieve, TtlStore, WTinyLfu};
+use foldhash::fast::FixedState;
 use hashbrown::HashSet;
 
 use crate::capacity::CapacitySpec;
 use crate::opt::{next_uses, opt_hits};
 use crate::trace::Trace;
+
+/// The seed of the hash `policy_hits` names keys by (fixed: reproducible).
+const POLICY_HASH_SEED: u64 = 0x5eed_cafe_f00d_d00d;
 
 /// The row reported as the default store: `PolicyStore` with `WTinyLfu`.
 pub const DEFAULT_STORE: &str = "PolicyStore<WTinyLfu>";
@@ -86,9 +92,7 @@ pub fn contenders() -> Vec<Contender> {
         c(DEFAULT_STORE, Kind::Store, |k, _, cap| store_hits(k, &PolicyStore::tinylfu(cap))),
         c("PolicyStore<Lru>", Kind::Store, |k, _, cap| store_hits(k, &PolicyStore::lru(cap))),
         c("LruStore", Kind::Store, |k, _, cap| store_hits(k, &LruStore::new(cap))),
-        c("TtlStore", Kind::Store, |k, _, cap| {
-            store_hits(k, &TtlStore::new(None).max_capacity(cap))
-        }),
+        c("TtlStore", Kind::Store, |k, _, cap| store_hits(k, &TtlStore::with_capacity(cap))),
         c("MokaStore", Kind::Store, |k, _, cap| store_hits(k, &MokaStore::new(cap))),
         c("moka", Kind::Peer, moka_hits),
         c("quick_cache", Kind::Peer, quick_cache_hits),
@@ -100,19 +104,22 @@ pub fn contenders() -> Vec<Contender> {
 }
 
 /// Drives a policy as a store of unit-weight entries would: a resident key is
-/// an access, a new key is inserted, then victims leave until it fits.
+/// an access, a new key is inserted, then victims leave until it fits. Keys
+/// are named by a fixed-seed hash, as a store names them by its own.
 pub fn policy_hits<P: EvictionPolicy<u64>>(keys: &[u64], capacity: u64, mut policy: P) -> u64 {
+    let hasher = FixedState::with_seed(POLICY_HASH_SEED);
     let cap = usize::try_from(capacity).unwrap_or(usize::MAX);
     let mut resident: HashSet<u64> = HashSet::with_capacity(cap.min(1 << 24) + 1);
     let mut hits = 0;
     for &key in keys {
-        if resident.contains(&key) {
-            policy.on_access(&key);
+        let hash = hasher.hash_one(key);
+        if resident.contains(&hash) {
+            policy.on_access(hash);
             hits += 1;
             continue;
         }
-        policy.on_insert(&key, 1);
-        resident.insert(key);
+        policy.on_insert(&EntryInfo::new(&key, hash, 1, None));
+        resident.insert(hash);
         while resident.len() > cap {
             let Some(victim) = policy.evict() else { break };
             resident.remove(&victim);

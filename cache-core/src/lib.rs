@@ -44,7 +44,7 @@ pub use loader::{
     BatchLoader, BatchLoaderFn, BoxError, Loader, LoaderFn, batch_loader_fn, loader_fn,
 };
 pub use observe::{LoadObserver, LoadOutcome, NoopObserver};
-pub use policy::{EvictionPolicy, Victim};
+pub use policy::{EntryInfo, EvictionPolicy};
 pub use removal::{EvictionListener, ListenerSlot, RemovalCause};
-pub use store::{Capacity, Store};
+pub use store::{Capacity, DynStore, Equivalent, KeyRef, Store};
 pub use weigher::{Weigher, weigher_fn};

@@ -3,7 +3,7 @@
 //!
 //! Keeping these here keeps the generated code small: it builds the
 //! per-function cache with [`memo_cache_lru`] / [`memo_cache_ttl`], runs the
-//! original body through [`AsyncCache::get_with_inline`] (or [`refresh`]) and
+//! original body through [`AsyncCache::get_with_inline`](crate::AsyncCache::get_with_inline) (or [`refresh`]) and
 //! turns the [`CacheError`] back into the function's own return type with
 //! [`unwrap_result`] / [`unwrap_value`]. The `assert_*` functions do nothing:
 //! the macros call them with the span of an argument, error or return type so
@@ -15,44 +15,33 @@ use std::future::Future;
 use std::hash::Hash;
 use std::time::Duration;
 
+use crate::{AsyncLru, AsyncTtl, MemoCache};
 use cache_core::error::CacheError;
-use cache_policies::{LruStore, TtlStore};
 
-use crate::cache::AsyncCache;
-
-/// The cache of a `#[async_lru(maxsize = ..)]` function: an [`LruStore`] of
-/// `maxsize` entries (0: keeps nothing), as [`AsyncLru`](crate::AsyncLru).
+/// The cache of a `#[async_lru(maxsize = ..)]` function: the one
+/// [`AsyncLru`] builds (0 keeps nothing).
 #[must_use]
-pub fn memo_cache_lru<K, V>(name: &str, maxsize: u64) -> AsyncCache<K, V>
+pub fn memo_cache_lru<K, V>(name: &str, maxsize: u64) -> MemoCache<K, V>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    AsyncCache::builder()
-        .name(name)
-        .store(LruStore::new(maxsize))
-        .build()
-        .unwrap_or_else(|e| unreachable!("settings are valid: {e}"))
+    AsyncLru::new(maxsize).name(name).cache()
 }
 
-/// The cache of a `#[async_ttl(ttl_secs = .., maxsize = ..)]` function: a
-/// [`TtlStore`] whose default TTL is `ttl_secs`, bounded by `maxsize` when
-/// given, as [`AsyncTtl`](crate::AsyncTtl).
+/// The cache of a `#[async_ttl(ttl_secs = .., maxsize = ..)]` function: the
+/// one [`AsyncTtl`] builds with the same options.
 #[must_use]
-pub fn memo_cache_ttl<K, V>(name: &str, ttl_secs: u64, maxsize: Option<u64>) -> AsyncCache<K, V>
+pub fn memo_cache_ttl<K, V>(name: &str, ttl_secs: u64, maxsize: Option<u64>) -> MemoCache<K, V>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    let mut store = TtlStore::new(Some(Duration::from_secs(ttl_secs)));
-    if let Some(max) = maxsize {
-        store = store.max_capacity(max);
+    let wrapper = AsyncTtl::new(Duration::from_secs(ttl_secs)).name(name);
+    match maxsize {
+        Some(max) => wrapper.max_capacity(max).cache(),
+        None => wrapper.cache(),
     }
-    AsyncCache::builder()
-        .name(name)
-        .store(store)
-        .build()
-        .unwrap_or_else(|e| unreachable!("settings are valid: {e}"))
 }
 
 /// Drops the cached value of `key`, then loads it with `loader` inline
@@ -60,9 +49,9 @@ where
 ///
 /// # Errors
 ///
-/// As [`AsyncCache::get_with_inline`].
+/// As [`AsyncCache::get_with_inline`](crate::AsyncCache::get_with_inline).
 pub async fn refresh<K, V, F, Fut, E>(
-    cache: &AsyncCache<K, V>,
+    cache: &MemoCache<K, V>,
     key: K,
     loader: F,
 ) -> Result<V, CacheError>

@@ -5,14 +5,16 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cache_core::{BatchLoader, Capacity, LoadObserver, Loader, Store, Weigher};
+use cache_core::{BatchLoader, Capacity, DynStore, LoadObserver, Loader, Store, Weigher};
 use cache_loader::{BatchConfig, Batcher, DEFAULT_WARMUP_CONCURRENCY, SingleFlight};
 use cache_metrics::CacheMetrics;
 
 use crate::cache::{AsyncCache, Inner};
-use crate::default_store::default_store_held;
-use crate::direct_store::HeldStore;
+use crate::default_store::{DefaultStore, default_store};
 use crate::error::BuildError;
+
+/// Makes the default store from `max_capacity` and the weigher.
+type MakeStore<K, V, S> = fn(Option<u64>, Option<Weigher<K, V>>) -> S;
 
 /// Assembles an [`AsyncCache`]. Every setting is optional; `build` checks
 /// them together and names the first one that is wrong.
@@ -36,7 +38,7 @@ use crate::error::BuildError;
 /// use std::time::Duration;
 /// use cache_facade::{AsyncCache, LruStore};
 ///
-/// let cache: AsyncCache<String, Vec<u8>> = AsyncCache::builder()
+/// let cache: AsyncCache<String, Vec<u8>, LruStore<String, Vec<u8>>> = AsyncCache::builder()
 ///     .name("pages")
 ///     .store(LruStore::new(3))
 ///     .default_ttl(Duration::from_secs(60))
@@ -53,12 +55,14 @@ use crate::error::BuildError;
 /// assert_eq!(err.setting(), "max_capacity");
 /// ```
 #[must_use]
-pub struct AsyncCacheBuilder<K, V> {
+pub struct AsyncCacheBuilder<K, V, S = DefaultStore<K, V>> {
     name: Option<String>,
     max_capacity: Option<u64>,
     weigher: Option<Weigher<K, V>>,
     default_ttl: Option<Duration>,
-    store: Option<HeldStore<K, V>>,
+    store: Option<S>,
+    /// Set until a store is given: builds the default one.
+    make_default: Option<MakeStore<K, V, S>>,
     loader: Option<Arc<dyn Loader<K, V>>>,
     batch_loader: Option<Arc<dyn BatchLoader<K, V>>>,
     batch_window: Option<Duration>,
@@ -80,6 +84,7 @@ where
             weigher: None,
             default_ttl: None,
             store: None,
+            make_default: Some(default_store),
             loader: None,
             batch_loader: None,
             batch_window: None,
@@ -89,7 +94,14 @@ where
             warmup_concurrency: None,
         }
     }
+}
 
+impl<K, V, S> AsyncCacheBuilder<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: Store<K, V> + 'static,
+{
     /// The name labelling every metric of this cache (`cache="<name>"`).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -121,17 +133,35 @@ where
 
     /// Keeps entries in `store` instead of the default store: an
     /// [`LruStore`](crate::LruStore), [`TtlStore`](crate::TtlStore),
-    /// [`MokaStore`](crate::MokaStore), [`PolicyStore`](crate::PolicyStore)
-    /// or your own [`Store`].
-    pub fn store(mut self, store: impl Store<K, V> + 'static) -> Self {
-        self.store = Some(HeldStore::new(store));
-        self
+    /// [`MokaStore`](crate::MokaStore), a [`PolicyStore`](crate::PolicyStore)
+    /// over any policy, or your own [`Store`]. The cache's type follows:
+    /// `AsyncCache<K, V, S2>`, whose hit path calls `S2` directly.
+    pub fn store<S2: Store<K, V> + 'static>(self, store: S2) -> AsyncCacheBuilder<K, V, S2> {
+        AsyncCacheBuilder {
+            name: self.name,
+            max_capacity: self.max_capacity,
+            weigher: self.weigher,
+            default_ttl: self.default_ttl,
+            store: Some(store),
+            make_default: None,
+            loader: self.loader,
+            batch_loader: self.batch_loader,
+            batch_window: self.batch_window,
+            max_batch_size: self.max_batch_size,
+            max_batches_in_flight: self.max_batches_in_flight,
+            load_timeout: self.load_timeout,
+            warmup_concurrency: self.warmup_concurrency,
+        }
     }
 
-    /// As [`store`](Self::store), for a store already shared behind an `Arc`.
-    pub fn shared_store(mut self, store: Arc<dyn Store<K, V>>) -> Self {
-        self.store = Some(HeldStore::shared(store));
-        self
+    /// As [`store`](Self::store), for a store chosen at run time or shared
+    /// between caches behind an `Arc` (type-erased: calls go through
+    /// [`DynStore`]).
+    pub fn shared_store(
+        self,
+        store: Arc<dyn DynStore<K, V>>,
+    ) -> AsyncCacheBuilder<K, V, Arc<dyn DynStore<K, V>>> {
+        self.store(store)
     }
 
     /// The [`Loader`] behind [`AsyncCache::load`].
@@ -195,7 +225,7 @@ where
     /// `default_ttl` or `load_timeout` is zero; a batching setting is given
     /// without a `batch_loader`, or is out of range; `warmup_concurrency` is
     /// 0.
-    pub fn build(self) -> Result<AsyncCache<K, V>, BuildError> {
+    pub fn build(self) -> Result<AsyncCache<K, V, S>, BuildError> {
         let name = self.name.unwrap_or_else(|| "default".to_owned());
         if name.is_empty() {
             return Err(BuildError::new("name", "must not be empty"));
@@ -218,21 +248,23 @@ where
         if self.warmup_concurrency == Some(0) {
             return Err(BuildError::new("warmup_concurrency", "must be at least 1"));
         }
-        let HeldStore { store, direct } = match self.store {
-            Some(held) => {
-                check_custom_store(&*held.store, self.max_capacity, self.weigher.is_some())?;
-                held
+        let store = match (self.store, self.make_default) {
+            (Some(store), _) => {
+                check_custom_store(&store, self.max_capacity, self.weigher.is_some())?;
+                store
             }
-            None => {
+            (None, Some(make_default)) => {
                 if self.weigher.is_some() && self.max_capacity.is_none() {
                     return Err(BuildError::new(
                         "weigher",
                         "needs a max_capacity to weigh entries against",
                     ));
                 }
-                default_store_held(self.max_capacity, self.weigher)
+                make_default(self.max_capacity, self.weigher)
             }
+            (None, None) => return Err(BuildError::new("store", "was not given")),
         };
+        let store = Arc::new(store);
         let batch_config = batch_config(
             self.batch_loader.is_some(),
             self.batch_window,
@@ -257,7 +289,6 @@ where
         let inner = Inner {
             name,
             store,
-            direct,
             flights,
             batcher,
             loader: self.loader,
@@ -272,8 +303,8 @@ where
 }
 
 /// A custom store must agree with the capacity settings given beside it.
-fn check_custom_store<K, V>(
-    store: &dyn Store<K, V>,
+fn check_custom_store<K, V, S: Store<K, V>>(
+    store: &S,
     max_capacity: Option<u64>,
     weigher: bool,
 ) -> Result<(), BuildError> {
@@ -345,13 +376,11 @@ fn batch_config(
 
 /// Stores a loaded value with the default TTL, counted from the moment the
 /// load ends.
-fn committer<K, V>(
-    store: &Arc<dyn Store<K, V>>,
-    ttl: Option<Duration>,
-) -> cache_loader::Commit<K, V>
+fn committer<K, V, S>(store: &Arc<S>, ttl: Option<Duration>) -> cache_loader::Commit<K, V>
 where
     K: Clone + 'static,
     V: Clone + 'static,
+    S: Store<K, V> + 'static,
 {
     let store = Arc::clone(store);
     Arc::new(move |key: &K, value: &V| {
@@ -359,14 +388,14 @@ where
     })
 }
 
-impl<K, V> fmt::Debug for AsyncCacheBuilder<K, V> {
+impl<K, V, S: Store<K, V>> fmt::Debug for AsyncCacheBuilder<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncCacheBuilder")
             .field("name", &self.name)
             .field("max_capacity", &self.max_capacity)
             .field("weigher", &self.weigher.is_some())
             .field("default_ttl", &self.default_ttl)
-            .field("store", &self.store.as_ref().map(|held| held.store.capacity()))
+            .field("store", &self.store.as_ref().map(Store::capacity))
             .field("loader", &self.loader.is_some())
             .field("batch_loader", &self.batch_loader.is_some())
             .field("batch_window", &self.batch_window)

@@ -7,16 +7,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cache_core::time::deadline_after;
-use cache_core::{Loader, Store};
+use cache_core::{Capacity, Equivalent, Loader, Store};
 use cache_loader::{Batcher, Commit, SingleFlight};
 use cache_metrics::{CacheMetrics, MetricsSnapshot};
 
 use crate::builder::AsyncCacheBuilder;
-use crate::direct_store::DirectStore;
+use crate::default_store::DefaultStore;
 
 /// An async application-layer cache in front of a database or a remote API.
 ///
-/// `AsyncCache` composes a [`Store`] (where entries live), the loading
+/// `AsyncCache<K, V, S>` composes a [`Store`] `S` (where entries live; the
+/// engine's default configuration unless the builder is given another, as
+/// `HashMap<K, V, S>` takes a hasher), the loading
 /// machinery of [`cache_loader`] (single-flight, batching, warmup) and
 /// [`cache_metrics`] (exact counters, `metrics`-crate emission). Build one with
 /// [`AsyncCache::builder`]. It is cheap to clone: clones share one cache, so
@@ -71,15 +73,15 @@ use crate::direct_store::DirectStore;
 /// # Ok(())
 /// # }
 /// ```
-pub struct AsyncCache<K, V> {
-    pub(crate) inner: Arc<Inner<K, V>>,
+pub struct AsyncCache<K, V, S = DefaultStore<K, V>> {
+    pub(crate) inner: Arc<Inner<K, V, S>>,
 }
 
-pub(crate) struct Inner<K, V> {
+pub(crate) struct Inner<K, V, S> {
     pub(crate) name: String,
-    pub(crate) store: Arc<dyn Store<K, V>>,
-    /// The same store, typed when it is a shipped one (the hit path).
-    pub(crate) direct: DirectStore<K, V>,
+    /// Called by its own type on every path: the hit path is monomorphized
+    /// for every store, a user's included.
+    pub(crate) store: Arc<S>,
     pub(crate) flights: SingleFlight<K, V>,
     pub(crate) batcher: Option<Batcher<K, V>>,
     pub(crate) loader: Option<Arc<dyn Loader<K, V>>>,
@@ -97,13 +99,22 @@ where
     V: Clone + Send + Sync + 'static,
 {
     /// A builder with every setting at its default: unnamed (`"default"`),
-    /// unbounded, no TTL, the default store.
+    /// unbounded, no TTL, the default store
+    /// ([`store`](AsyncCacheBuilder::store) picks another).
     pub fn builder() -> AsyncCacheBuilder<K, V> {
         AsyncCacheBuilder::new()
     }
+}
 
+impl<K, V, S> AsyncCache<K, V, S>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+    S: Store<K, V> + 'static,
+{
     /// A clone of the live value for `key`, or `None`. Counts one hit or one
-    /// miss; never loads.
+    /// miss; never loads. `key` may be any borrowed form of the key that
+    /// hashes alike (`&str` for `String` keys).
     ///
     /// The lookup happens when `get` is called and the returned future is
     /// already complete (a [`Ready`]): `get` never waits, and the hit path
@@ -122,23 +133,23 @@ where
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let cache: AsyncCache<&str, u32> = AsyncCache::builder().max_capacity(10).build()?;
-    /// cache.insert("a", 1).await;
-    /// assert_eq!(cache.get(&"a").await, Some(1));
-    /// assert_eq!(cache.get(&"b").await, None);
+    /// let cache: AsyncCache<String, u32> = AsyncCache::builder().max_capacity(10).build()?;
+    /// cache.insert("a".to_string(), 1).await;
+    /// assert_eq!(cache.get("a").await, Some(1));
+    /// assert_eq!(cache.get("b").await, None);
     /// assert_eq!((cache.metrics().hits, cache.metrics().misses), (1, 1));
     /// # Ok(())
     /// # }
     /// ```
     #[inline]
-    pub fn get(&self, key: &K) -> Ready<Option<V>> {
+    pub fn get<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Ready<Option<V>> {
         ready(self.lookup(key))
     }
 
     /// The store lookup behind every read: counts the hit or the miss.
     #[inline]
-    pub(crate) fn lookup(&self, key: &K) -> Option<V> {
-        let found = self.inner.direct.get(&*self.inner.store, key);
+    pub(crate) fn lookup<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
+        let found = self.inner.store.get(key);
         if found.is_some() {
             self.inner.metrics.record_hit();
         } else {
@@ -149,7 +160,7 @@ where
 
     /// Whether a live entry for `key` is present. Not counted as a lookup.
     #[must_use]
-    pub fn contains_key(&self, key: &K) -> bool {
+    pub fn contains_key<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> bool {
         self.inner.store.contains_key(key)
     }
 
@@ -183,7 +194,7 @@ where
     /// # Cancel safety
     ///
     /// Cancel safe: it completes without awaiting anything.
-    pub async fn remove(&self, key: &K) -> Option<V> {
+    pub async fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
         let store = &self.inner.store;
         let removed = self.inner.flights.invalidate(key, || store.remove(key));
         self.note_write();
@@ -203,7 +214,9 @@ where
     }
 
     /// The number of live entries, exact: deferred store work (expired
-    /// entries, buffered evictions) is done first.
+    /// entries, buffered evictions) is done first. With the engine's stores
+    /// that is O(1) amortised: expired entries are reclaimed at O(1) each,
+    /// and the count is kept, never walked.
     #[must_use]
     pub fn len(&self) -> u64 {
         self.inner.store.run_pending_tasks();
@@ -252,11 +265,10 @@ where
         self.inner.default_ttl
     }
 
-    /// The store, for inspection (its capacity, say). Writing to it directly
-    /// bypasses invalidation of loads in flight and the metrics.
+    /// The bound the store keeps to.
     #[must_use]
-    pub fn store(&self) -> &Arc<dyn Store<K, V>> {
-        &self.inner.store
+    pub fn capacity(&self) -> Capacity {
+        self.inner.store.capacity()
     }
 
     /// Counts a write, and refreshes the size gauges every
@@ -279,13 +291,13 @@ where
     }
 }
 
-impl<K, V> Clone for AsyncCache<K, V> {
+impl<K, V, S> Clone for AsyncCache<K, V, S> {
     fn clone(&self) -> Self {
         Self { inner: Arc::clone(&self.inner) }
     }
 }
 
-impl<K, V> fmt::Debug for AsyncCache<K, V> {
+impl<K, V, S: Store<K, V>> fmt::Debug for AsyncCache<K, V, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncCache")
             .field("name", &self.inner.name)

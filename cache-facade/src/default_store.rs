@@ -1,50 +1,46 @@
 //! The store a cache gets when the builder is given none.
 
 use std::hash::Hash;
-use std::sync::Arc;
 
-use cache_core::{Store, Weigher};
-use cache_policies::{LruStore, PolicyStore};
-
-use crate::direct_store::HeldStore;
+use cache_core::Weigher;
+use cache_policies::{PolicyStore, WTinyLfu};
 
 /// The store [`AsyncCacheBuilder::build`](crate::AsyncCacheBuilder::build)
-/// uses when no [`store`](crate::AsyncCacheBuilder::store) is given.
+/// uses when no [`store`](crate::AsyncCacheBuilder::store) is given, and the
+/// default `S` of [`AsyncCache<K, V, S>`](crate::AsyncCache): the engine
+/// ([`PolicyStore`]) over the adaptive [`WTinyLfu`] policy.
 ///
-/// - Bounded (`max_capacity` set, entries or weight with a `weigher`): a
-///   [`PolicyStore`] over [`WTinyLfu`](cache_policies::WTinyLfu). Hits take a
-///   shard's read lock only, so they scale across threads; the policy adapts
-///   its admission window (Caffeine's hill climbing) and so stays close to the
-///   best of LRU and TinyLFU on both recency-heavy and loop-heavy workloads.
-///   See `benches/RESULTS.md` for the figures behind this choice.
-/// - Unbounded: an unbounded [`LruStore`], since no eviction decision is
-///   ever needed.
+/// Bounded (`max_capacity` set, entries or weight with a `weigher`), one
+/// policy sees the whole store; unbounded, the policy is never consulted and
+/// a hit takes one shard's read lock only. Memory follows the entries held
+/// in both cases, whatever the capacity. See `benches/RESULTS.md` for the
+/// figures behind this choice.
+pub type DefaultStore<K, V> = PolicyStore<K, V, WTinyLfu>;
+
+/// Builds the default store for `max_capacity` (unbounded when `None`) and
+/// an optional weigher (which makes `max_capacity` a weight budget).
+///
+/// # Examples
+///
+/// ```
+/// use cache_facade::{Capacity, Store, default_store};
+///
+/// let store = default_store::<u64, String>(Some(1_000), None);
+/// assert_eq!(store.capacity(), Capacity::Entries(1_000));
+/// let unbounded = default_store::<u64, String>(None, None);
+/// assert_eq!(unbounded.capacity(), Capacity::Unbounded);
+/// ```
 #[must_use]
 pub fn default_store<K, V>(
     max_capacity: Option<u64>,
     weigher: Option<Weigher<K, V>>,
-) -> Arc<dyn Store<K, V>>
+) -> DefaultStore<K, V>
 where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
-{
-    default_store_held(max_capacity, weigher).store
-}
-
-/// [`default_store`], with the typed handle the facade's hit path calls.
-pub(crate) fn default_store_held<K, V>(
-    max_capacity: Option<u64>,
-    weigher: Option<Weigher<K, V>>,
-) -> HeldStore<K, V>
-where
-    K: Hash + Eq + Clone + Send + Sync + 'static,
-    V: Clone + Send + Sync + 'static,
+    K: Hash + Eq,
 {
     match (max_capacity, weigher) {
-        (Some(max), Some(weigher)) => {
-            HeldStore::new(PolicyStore::builder(max).weigher(weigher).build())
-        }
-        (Some(max), None) => HeldStore::new(PolicyStore::tinylfu(max)),
-        (None, _) => HeldStore::new(LruStore::unbounded()),
+        (Some(max), Some(weigher)) => PolicyStore::builder(max).weigher(weigher).build(),
+        (Some(max), None) => PolicyStore::tinylfu(max),
+        (None, _) => PolicyStore::unbounded(),
     }
 }

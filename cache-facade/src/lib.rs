@@ -55,7 +55,6 @@ pub mod __private;
 mod builder;
 mod cache;
 mod default_store;
-mod direct_store;
 pub mod error;
 mod loading;
 mod memoize;
@@ -63,8 +62,8 @@ mod warmup;
 
 pub use builder::AsyncCacheBuilder;
 pub use cache::AsyncCache;
-pub use default_store::default_store;
-pub use memoize::{AsyncLru, AsyncTtl, MemoFn, Memoized};
+pub use default_store::{DefaultStore, default_store};
+pub use memoize::{AsyncLru, AsyncTtl, MemoCache, MemoFn, MemoStore, Memoized};
 
 /// `#[async_lru(maxsize = 128)]`: memoizes an `async fn` (or method) in an
 /// LRU cache, Python's `@AsyncLRU`; the attribute form of [`AsyncLru`].
@@ -164,14 +163,16 @@ pub use cache_macros::async_lru;
 pub use cache_macros::async_ttl;
 
 pub use cache_core::{
-    BatchLoader, BoxError, Capacity, EvictionListener, EvictionPolicy, LoadObserver, LoadOutcome,
-    Loader, RemovalCause, Store, Weigher, async_trait, batch_loader_fn, loader_fn, time,
-    weigher_fn,
+    BatchLoader, BoxError, Capacity, DynStore, EntryInfo, Equivalent, EvictionListener,
+    EvictionPolicy, LoadObserver, LoadOutcome, Loader, RemovalCause, Store, Weigher, async_trait,
+    batch_loader_fn, loader_fn, time, weigher_fn,
 };
 pub use cache_loader::{WarmupFailure, WarmupReport};
 pub use cache_metrics::{Evictions, LoadErrors, MetricsSnapshot};
+#[cfg(feature = "moka")]
+pub use cache_policies::MokaStore;
 pub use cache_policies::{
-    Fifo, Lfu, Lru, LruStore, MokaStore, PolicyStore, PolicyStoreBuilder, Sieve, TtlStore, WTinyLfu,
+    Fifo, Lfu, Lru, LruStore, PolicyStore, PolicyStoreBuilder, Sieve, TtlStore, WTinyLfu,
 };
 
 /// The README's code blocks, compiled and run as doc tests.

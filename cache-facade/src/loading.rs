@@ -5,13 +5,14 @@ use std::future::Future;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use cache_core::BoxError;
 use cache_core::error::CacheError;
+use cache_core::{BoxError, Store};
 
 use crate::cache::AsyncCache;
 
-impl<K, V> AsyncCache<K, V>
+impl<K, V, S> AsyncCache<K, V, S>
 where
+    S: Store<K, V> + 'static,
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {

@@ -3,14 +3,15 @@
 use std::future::Future;
 use std::hash::Hash;
 
-use cache_core::BoxError;
 use cache_core::error::CacheError;
+use cache_core::{BoxError, Store};
 use cache_loader::WarmupReport;
 
 use crate::cache::AsyncCache;
 
-impl<K, V> AsyncCache<K, V>
+impl<K, V, S> AsyncCache<K, V, S>
 where
+    S: Store<K, V> + 'static,
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {

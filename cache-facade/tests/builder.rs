@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use cache_facade::{AsyncCache, AsyncCacheBuilder, BoxError, LruStore, batch_loader_fn};
 
-type Builder = AsyncCacheBuilder<u64, String>;
-
-fn refused(builder: Builder) -> &'static str {
+fn refused<S: cache_facade::Store<u64, String> + 'static>(
+    builder: AsyncCacheBuilder<u64, String, S>,
+) -> &'static str {
     builder.build().expect_err("these settings must be refused").setting()
 }
 
@@ -62,13 +62,13 @@ fn consistent_settings_build() {
         .unwrap();
     assert_eq!(cache.name(), "users");
     assert_eq!(cache.default_ttl(), Some(Duration::from_secs(1)));
-    assert_eq!(cache.store().capacity().limit(), Some(3));
+    assert_eq!(cache.capacity().limit(), Some(3));
     let weighted = AsyncCache::<u64, String>::builder()
         .max_capacity(100)
         .weigher(|_, v| v.len() as u32)
         .build()
         .unwrap();
-    assert_eq!(weighted.store().capacity(), cache_facade::Capacity::Weight(100));
+    assert_eq!(weighted.capacity(), cache_facade::Capacity::Weight(100));
 }
 
 #[test]

@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cache_facade::{
-    AsyncCache, BoxError, LruStore, MokaStore, PolicyStore, Store, TtlStore, batch_loader_fn,
+    AsyncCache, BoxError, DynStore, LruStore, MokaStore, PolicyStore, TtlStore, batch_loader_fn,
     loader_fn,
 };
 
-type StoreFactory = fn() -> Arc<dyn Store<u64, String>>;
+type Erased = Arc<dyn DynStore<u64, String>>;
+type StoreFactory = fn() -> Erased;
 
 const CAPACITY: u64 = 100;
 
@@ -17,18 +18,18 @@ fn stores() -> Vec<(&'static str, StoreFactory)> {
     vec![
         ("lru", || Arc::new(LruStore::new(CAPACITY))),
         ("lru-unbounded", || Arc::new(LruStore::unbounded())),
-        ("ttl", || Arc::new(TtlStore::new(None).max_capacity(CAPACITY))),
+        ("ttl", || Arc::new(TtlStore::with_capacity(CAPACITY))),
         ("moka", || Arc::new(MokaStore::new(CAPACITY))),
         ("policy-lru", || Arc::new(PolicyStore::lru(CAPACITY))),
         ("policy-fifo", || Arc::new(PolicyStore::fifo(CAPACITY))),
         ("policy-lfu", || Arc::new(PolicyStore::lfu(CAPACITY))),
         ("policy-sieve", || Arc::new(PolicyStore::sieve(CAPACITY))),
         ("policy-tinylfu", || Arc::new(PolicyStore::tinylfu(CAPACITY))),
-        ("default", || cache_facade::default_store(Some(CAPACITY), None)),
+        ("default", || Arc::new(cache_facade::default_store(Some(CAPACITY), None))),
     ]
 }
 
-fn cache_over(store: StoreFactory) -> AsyncCache<u64, String> {
+fn cache_over(store: StoreFactory) -> AsyncCache<u64, String, Erased> {
     AsyncCache::builder()
         .shared_store(store())
         .default_ttl(Duration::from_secs(60))

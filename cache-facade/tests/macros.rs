@@ -6,7 +6,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use cache_facade::{AsyncCache, MetricsSnapshot, async_lru, async_ttl};
+use cache_facade::{MemoCache, MetricsSnapshot, async_lru, async_ttl};
 use futures_util::future::join_all;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +94,7 @@ async fn several_arguments_form_a_tuple_key_and_references_are_owned() {
     assert_eq!(concat(1, &String::from("x"), &[1, 2]).await, "1x2");
     assert_eq!(concat(1, "y", &[1, 2]).await, "1y2");
     assert_eq!(runs(&CONCAT_RUNS), 2);
-    let cache: &'static AsyncCache<(u64, String, Vec<u8>), String> = concat_cache();
+    let cache: &'static MemoCache<(u64, String, Vec<u8>), String> = concat_cache();
     assert!(cache.contains_key(&(1, "x".to_owned(), vec![1, 2])));
     assert!(concat_invalidate(&(1, "y".to_owned(), vec![1, 2])).await);
 }

@@ -128,7 +128,7 @@ async fn loaded_values_take_the_default_ttl() {
 
 #[tokio::test]
 async fn lru_store_at_capacity_three_evicts_the_least_recently_used() {
-    let cache: AsyncCache<String, u32> =
+    let cache: AsyncCache<String, u32, LruStore<String, u32>> =
         AsyncCache::builder().store(LruStore::new(3)).build().unwrap();
     for (k, v) in [("a", 1), ("b", 2), ("c", 3)] {
         cache.insert(k.to_string(), v).await;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 
-use hashbrown::{DefaultHashBuilder, HashMap};
+use hashbrown::{DefaultHashBuilder, Equivalent, HashMap};
 
 use cache_core::{LoadObserver, NoopObserver};
 
@@ -75,7 +75,7 @@ impl<K, V> Table<K, V>
 where
     K: Hash + Eq,
 {
-    pub(crate) fn shard(&self, key: &K) -> MutexGuard<'_, Shard<K, V>> {
+    pub(crate) fn shard<Q: Hash + ?Sized>(&self, key: &Q) -> MutexGuard<'_, Shard<K, V>> {
         // The high bits pick the shard; the shard's own map hashes with its own seed.
         let index = ((self.hasher.hash_one(key) >> 32) as usize) % self.shards.len();
         self.shards[index].lock()
@@ -157,7 +157,12 @@ where
     /// Detaches the load in flight for `key` (if any) and runs `write` under
     /// the key's lock, so no load that began before the write can commit after
     /// it.
-    pub fn invalidate<R>(&self, key: &K, write: impl FnOnce() -> R) -> R {
+    ///
+    /// `key` may be any borrowed form of the key that hashes alike.
+    pub fn invalidate<Q, R>(&self, key: &Q, write: impl FnOnce() -> R) -> R
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
         let mut shard = self.inner.shard(key);
         shard.remove(key);
         write()
@@ -181,7 +186,7 @@ where
 
     /// Whether a load of `key` is in flight.
     #[must_use]
-    pub fn is_loading(&self, key: &K) -> bool {
+    pub fn is_loading<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> bool {
         self.inner.shard(key).contains_key(key)
     }
 

@@ -314,8 +314,8 @@ fn generate(
         #(#cfgs)*
         #[must_use]
         #[allow(dead_code)]
-        #vis fn #cache_fn() -> &'static ::cache_facade::AsyncCache<#key_ty, #value_ty> {
-            static CACHE: ::std::sync::OnceLock<::cache_facade::AsyncCache<#key_ty, #value_ty>> =
+        #vis fn #cache_fn() -> &'static ::cache_facade::MemoCache<#key_ty, #value_ty> {
+            static CACHE: ::std::sync::OnceLock<::cache_facade::MemoCache<#key_ty, #value_ty>> =
                 ::std::sync::OnceLock::new();
             CACHE.get_or_init(|| #make_cache)
         }

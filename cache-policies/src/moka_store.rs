@@ -1,7 +1,9 @@
 //! [`MokaStore`]: moka's concurrent TinyLFU cache behind the `Store` contract.
 
+mod budget;
 mod clock_drift;
 mod entry;
+mod expiry;
 
 use std::fmt;
 use std::hash::Hash;
@@ -9,13 +11,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use cache_core::time::{Instant, is_expired, now};
-use cache_core::{Capacity, EvictionListener, ListenerSlot, RemovalCause, Store, Weigher};
+use cache_core::{
+    Capacity, Equivalent, EvictionListener, ListenerSlot, RemovalCause, Store, Weigher,
+};
 use moka::sync::Cache;
 
-use crate::budget::Budget;
-use crate::expiry::{cause_for, has_passed};
+use budget::Budget;
 use clock_drift::ClockDrift;
 use entry::{DeadlineExpiry, MokaEntry, removal_cause};
+use expiry::{cause_for, has_passed};
 
 /// A store over [`moka::sync::Cache`]: lock-free reads, and TinyLFU admission
 /// that keeps frequently used entries when the store is full.
@@ -172,7 +176,7 @@ where
     K: Hash + Eq + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    fn get(&self, key: &K) -> Option<V> {
+    fn get<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
         let entry = self.cache.get(key)?;
         if entry.refused {
             return None; // its insert is removing it
@@ -184,7 +188,7 @@ where
         Some(entry.value)
     }
 
-    fn contains_key(&self, key: &K) -> bool {
+    fn contains_key<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> bool {
         if self.has_deadlines.load(Ordering::Relaxed) {
             self.cache.get(key).is_some_and(|entry| !entry.is_dead())
         } else {
@@ -212,7 +216,7 @@ where
         }
     }
 
-    fn remove(&self, key: &K) -> Option<V> {
+    fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
         let entry = self.cache.remove(key)?;
         (!entry.is_dead()).then_some(entry.value)
     }

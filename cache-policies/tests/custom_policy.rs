@@ -1,28 +1,37 @@
 //! A user's own policy plugs into `PolicyStore` through `EvictionPolicy`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use cache_core::{EvictionPolicy, RemovalCause, Store};
+use cache_core::{EntryInfo, EvictionPolicy, RemovalCause, Store};
 use cache_policies::PolicyStore;
 
 /// Evicts the smallest key first.
 #[derive(Debug, Default)]
-struct SmallestFirst(BTreeSet<u32>);
+struct SmallestFirst {
+    by_key: BTreeMap<u32, u64>,
+    keys: HashMap<u64, u32>,
+}
 
 impl EvictionPolicy<u32> for SmallestFirst {
-    fn on_insert(&mut self, key: &u32, _weight: u32) {
-        self.0.insert(*key);
+    fn on_insert(&mut self, entry: &EntryInfo<'_, u32>) {
+        self.by_key.insert(*entry.key, entry.hash);
+        self.keys.insert(entry.hash, *entry.key);
     }
-    fn on_access(&mut self, _key: &u32) {}
-    fn on_remove(&mut self, key: &u32) {
-        self.0.remove(key);
+    fn on_access(&mut self, _hash: u64) {}
+    fn on_remove(&mut self, hash: u64) {
+        if let Some(key) = self.keys.remove(&hash) {
+            self.by_key.remove(&key);
+        }
     }
-    fn evict(&mut self) -> Option<u32> {
-        self.0.pop_first()
+    fn evict(&mut self) -> Option<u64> {
+        let (_, hash) = self.by_key.pop_first()?;
+        self.keys.remove(&hash);
+        Some(hash)
     }
     fn clear(&mut self) {
-        self.0.clear();
+        self.by_key.clear();
+        self.keys.clear();
     }
 }
 
@@ -55,12 +64,12 @@ fn smallest_key_leaves_first_end_to_end() {
 struct Liar(u32);
 
 impl EvictionPolicy<u32> for Liar {
-    fn on_insert(&mut self, _key: &u32, _weight: u32) {}
-    fn on_access(&mut self, _key: &u32) {}
-    fn on_remove(&mut self, _key: &u32) {}
-    fn evict(&mut self) -> Option<u32> {
+    fn on_insert(&mut self, _entry: &EntryInfo<'_, u32>) {}
+    fn on_access(&mut self, _hash: u64) {}
+    fn on_remove(&mut self, _hash: u64) {}
+    fn evict(&mut self) -> Option<u64> {
         self.0 += 1;
-        (self.0 % 2 == 0).then_some(u32::MAX - self.0)
+        (self.0 % 2 == 0).then_some(u64::from(u32::MAX - self.0))
     }
     fn clear(&mut self) {}
 }

@@ -5,7 +5,7 @@ mod policy_model;
 use std::collections::HashMap;
 
 use cache_core::time::{Instant, deadline_after};
-use cache_core::{Capacity, Store, weigher_fn};
+use cache_core::{Capacity, DynStore, Store, weigher_fn};
 use cache_policies::{Fifo, Lfu, Lru, PolicyStore, Sieve, WTinyLfu};
 use policy_model::{LruModel, Op, PausedClock, ops, record_removals, take_sorted, weight_of};
 use proptest::prelude::*;
@@ -15,17 +15,18 @@ fn deadline(ttl_ms: Option<u64>) -> Option<Instant> {
     ttl_ms.and_then(|ms| deadline_after(Duration::from_millis(ms)))
 }
 
-/// Replays `ops` on a single-shard `PolicyStore<Lru>` and an exact LRU model,
-/// comparing every answer, every removal report and the recency order.
+/// Replays `ops` on a `PolicyStore<Lru>` of four shards and an exact LRU
+/// model, comparing every answer, every removal report and the recency
+/// order: one policy sees the whole store, whatever the shard count.
 fn check_exact_lru(capacity: u64, weighted: bool, ops: &[Op]) -> Result<(), TestCaseError> {
     let clock = PausedClock::new();
     clock.run(|clock| {
-        let mut builder = PolicyStore::builder(capacity).policy(|_| Lru::new());
+        let mut builder = PolicyStore::builder(capacity).policy(|_| Lru::new()).shards(4);
         if weighted {
             builder = builder.weigher(weigher_fn(|_: &u8, v: &u32| weight_of(*v)));
         }
         let store = builder.build();
-        prop_assert_eq!(store.shard_count(), 1);
+        prop_assert_eq!(store.shard_count(), 4);
         let events = record_removals(&store);
         let mut model = LruModel::new(capacity, weighted);
         for op in ops {
@@ -99,13 +100,18 @@ enum Kind {
     TinyLfu,
 }
 
-fn store_of(kind: Kind, capacity: u64, shards: usize, weighted: bool) -> Box<dyn Store<u8, u32>> {
+fn store_of(
+    kind: Kind,
+    capacity: u64,
+    shards: usize,
+    weighted: bool,
+) -> Box<dyn DynStore<u8, u32>> {
     fn build<P: cache_core::EvictionPolicy<u8>>(
         capacity: u64,
         shards: usize,
         weighted: bool,
         factory: impl Fn(u64) -> P,
-    ) -> Box<dyn Store<u8, u32>> {
+    ) -> Box<dyn DynStore<u8, u32>> {
         let mut builder = PolicyStore::builder(capacity).policy(factory).shards(shards);
         if weighted {
             builder = builder.weigher(weigher_fn(|_: &u8, v: &u32| weight_of(*v)));

@@ -6,21 +6,21 @@ mod store_support;
 use std::time::Duration;
 
 use cache_core::time::{deadline_after, now};
-use cache_core::{Capacity, RemovalCause, Store, weigher_fn};
+use cache_core::{Capacity, DynStore, RemovalCause, Store, weigher_fn};
 use cache_policies::{LruStore, MokaStore, TtlStore};
 use store_support::{Recorder, advance, paused_runtime, sorted};
 
 use RemovalCause::{Expired, Explicit, Replaced, Size};
 
 /// A store under test, with a name for assertion messages.
-type Named<K, V> = (&'static str, Box<dyn Store<K, V>>);
+type Named<K, V> = (&'static str, Box<dyn DynStore<K, V>>);
 
 /// One store of each kind, bounded to `capacity` entries.
 fn stores(capacity: u64) -> Vec<Named<u8, u32>> {
     vec![
         ("lru", Box::new(LruStore::new(capacity))),
         ("moka", Box::new(MokaStore::new(capacity))),
-        ("ttl", Box::new(TtlStore::new(None).max_capacity(capacity))),
+        ("ttl", Box::new(TtlStore::with_capacity(capacity))),
     ]
 }
 
@@ -31,7 +31,7 @@ fn weighted_stores(capacity: u64) -> Vec<Named<u8, u32>> {
     vec![
         ("lru", Box::new(LruStore::with_weigher(capacity, weigher.clone()))),
         ("moka", Box::new(MokaStore::with_weigher(capacity, weigher.clone()))),
-        ("ttl", Box::new(TtlStore::new(None).max_capacity(capacity).weigher(weigher))),
+        ("ttl", Box::new(TtlStore::with_weigher(capacity, weigher))),
     ]
 }
 
@@ -83,7 +83,7 @@ fn lru_and_ttl_stores_pick_their_documented_victims() {
 
     let rt = paused_runtime();
     let _clock = rt.enter();
-    let ttl = TtlStore::new(None).max_capacity(2);
+    let ttl = TtlStore::with_capacity(2);
     let removed = Recorder::attach(&ttl);
     ttl.insert(1, 1, None);
     ttl.insert(2, 2, deadline_after(Duration::from_secs(9)));
@@ -137,10 +137,10 @@ fn run_pending_tasks_purges_expired_entries_without_reads() {
 fn ttl_store_purges_on_writes_without_reads() {
     let rt = paused_runtime();
     let _clock = rt.enter();
-    let store = TtlStore::new(Some(Duration::from_secs(1)));
+    let store = TtlStore::new();
     let removed = Recorder::attach(&store);
     for key in 0..100 {
-        store.insert(key, u32::from(key), None);
+        store.insert(key, u32::from(key), deadline_after(Duration::from_secs(1)));
     }
     store.insert(200, 0, deadline_after(Duration::from_secs(60)));
     assert_eq!(store.len(), 101);
@@ -217,7 +217,7 @@ fn unbounded_stores_keep_everything() {
     let stores: [Named<u16, u16>; 3] = [
         ("lru", Box::new(LruStore::unbounded())),
         ("moka", Box::new(MokaStore::unbounded())),
-        ("ttl", Box::new(TtlStore::new(None))),
+        ("ttl", Box::new(TtlStore::new())),
     ];
     for (name, store) in stores {
         for key in 0..5_000 {
@@ -232,15 +232,17 @@ fn unbounded_stores_keep_everything() {
 }
 
 #[test]
-fn ttl_store_applies_its_default_ttl_unless_given_a_deadline() {
+fn no_deadline_means_never_in_every_store() {
     let rt = paused_runtime();
     let _clock = rt.enter();
-    let store = TtlStore::new(Some(Duration::from_secs(10)));
-    store.insert("default", 1, None);
-    store.insert("given", 2, deadline_after(Duration::from_secs(100)));
-    advance(&rt, Duration::from_secs(10));
-    assert_eq!(store.get(&"default"), None);
-    assert_eq!(store.get(&"given"), Some(2));
+    for (name, store) in stores(10) {
+        store.insert(1, 1, None);
+        store.insert(2, 2, deadline_after(Duration::from_secs(100)));
+        advance(&rt, Duration::from_secs(100));
+        store.run_pending_tasks();
+        assert_eq!(store.get(&1), Some(1), "{name}");
+        assert_eq!(store.get(&2), None, "{name}");
+    }
 }
 
 #[test]
@@ -253,6 +255,6 @@ fn stores_describe_themselves() {
     assert!(format!("{lru:?}").contains("LruStore"));
     let moka: MokaStore<u8, u8> = MokaStore::new(3);
     assert!(format!("{moka:?}").contains("MokaStore"));
-    let ttl: TtlStore<u8, u8> = TtlStore::new(None);
+    let ttl: TtlStore<u8, u8> = TtlStore::new();
     assert!(format!("{ttl:?}").contains("TtlStore"));
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use cache_core::time::deadline_after;
-use cache_core::{Capacity, Store, weigher_fn};
+use cache_core::{Capacity, DynStore, Store, weigher_fn};
 use cache_policies::{LruStore, MokaStore, TtlStore};
 use store_support::{Recorder, XorShift, advance, paused_runtime, weight_of};
 use tokio::runtime::Runtime;
@@ -23,7 +23,7 @@ fn value_for(key: u8, n: u32) -> u32 {
     u32::from(key) * 1_000_000 + n
 }
 
-fn within_capacity(store: &dyn Store<u8, u32>) -> bool {
+fn within_capacity(store: &dyn DynStore<u8, u32>) -> bool {
     match store.capacity() {
         Capacity::Entries(limit) => store.len() <= limit,
         Capacity::Weight(limit) => store.weighted_size() <= limit,
@@ -32,7 +32,7 @@ fn within_capacity(store: &dyn Store<u8, u32>) -> bool {
 }
 
 /// Mixed operations from one thread.
-fn worker(store: &dyn Store<u8, u32>, seed: u64, inserts: &AtomicUsize, exact: bool) {
+fn worker(store: &dyn DynStore<u8, u32>, seed: u64, inserts: &AtomicUsize, exact: bool) {
     let mut rng = XorShift::new(seed);
     for n in 0..OPS_PER_THREAD {
         let key = u8::try_from(rng.below(KEYS)).expect("keys fit in u8");
@@ -73,7 +73,7 @@ fn worker(store: &dyn Store<u8, u32>, seed: u64, inserts: &AtomicUsize, exact: b
 /// Runs the workers for a few rounds, advancing the clock between rounds so
 /// that entries expire, then checks the invariants at rest. `exact` stores
 /// also hold their capacity after every single operation.
-fn hammer(store: &dyn Store<u8, u32>, rt: &Runtime, exact: bool) {
+fn hammer(store: &dyn DynStore<u8, u32>, rt: &Runtime, exact: bool) {
     let recorder = Recorder::attach(store);
     let inserts = AtomicUsize::new(0);
     for round in 0..ROUNDS {
@@ -116,8 +116,7 @@ fn moka_store_survives_concurrent_use() {
 #[test]
 fn ttl_store_survives_concurrent_use() {
     let rt = paused_runtime();
-    hammer(&TtlStore::new(Some(Duration::from_secs(4))).max_capacity(32), &rt, true);
-    let weighted =
-        TtlStore::new(None).max_capacity(64).weigher(weigher_fn(|_: &u8, v: &u32| weight_of(v)));
+    hammer(&TtlStore::with_capacity(32), &rt, true);
+    let weighted = TtlStore::with_weigher(64, weigher_fn(|_: &u8, v: &u32| weight_of(v)));
     hammer(&weighted, &rt, true);
 }

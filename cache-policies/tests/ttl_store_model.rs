@@ -67,12 +67,13 @@ impl TtlModel {
         }
     }
 
+    /// A read that finds its entry expired removes that entry only.
     fn get(&mut self, key: u8, now: Instant) -> Option<u32> {
-        let entry = &self.entries[self.position(key)?];
-        if !is_expired(entry.deadline, now) {
-            return Some(entry.value);
+        let index = self.position(key)?;
+        if !is_expired(self.entries[index].deadline, now) {
+            return Some(self.entries[index].value);
         }
-        self.purge(now);
+        self.leave(index, RemovalCause::Expired);
         None
     }
 
@@ -170,17 +171,15 @@ proptest! {
     #[test]
     fn bounded_store_matches_model(
         capacity in 0u64..6,
-        default_ttl in prop::option::of(1u64..10),
         ops in prop::collection::vec(op_strategy(8, 10), 1..80),
     ) {
-        let default_ttl = default_ttl.map(Duration::from_secs);
-        let store = TtlStore::new(default_ttl).max_capacity(capacity);
-        check(&store, TtlModel::new(Some(capacity), false, default_ttl), ops)?;
+        let store = TtlStore::with_capacity(capacity);
+        check(&store, TtlModel::new(Some(capacity), false, None), ops)?;
     }
 
     #[test]
     fn unbounded_store_matches_model(ops in prop::collection::vec(op_strategy(16, 10), 1..80)) {
-        check(&TtlStore::new(None), TtlModel::new(None, false, None), ops)?;
+        check(&TtlStore::new(), TtlModel::new(None, false, None), ops)?;
     }
 
     #[test]
@@ -188,9 +187,8 @@ proptest! {
         capacity in 0u64..12,
         ops in prop::collection::vec(op_strategy(8, 10), 1..80),
     ) {
-        let store = TtlStore::new(None)
-            .max_capacity(capacity)
-            .weigher(weigher_fn(|_: &u8, v: &u32| weight_of(v)));
+        let store =
+            TtlStore::with_weigher(capacity, weigher_fn(|_: &u8, v: &u32| weight_of(v)));
         check(&store, TtlModel::new(Some(capacity), true, None), ops)?;
     }
 }

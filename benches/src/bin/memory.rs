@@ -82,7 +82,7 @@ fn main() -> ExitCode {
         ("PolicyStore<Lru>", store(n, || PolicyStore::lru(n))),
         ("PolicyStore<Sieve>", store(n, || PolicyStore::new(n, |_| Sieve::new()))),
         ("LruStore", store(n, || LruStore::new(n))),
-        ("TtlStore", store(n, || TtlStore::new(None).max_capacity(n))),
+        ("TtlStore", store(n, || TtlStore::with_capacity(n))),
         ("MokaStore", store(n, || MokaStore::new(n))),
         (
             "AsyncCache<PolicyStore<WTinyLfu>>",

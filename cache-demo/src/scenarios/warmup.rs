@@ -5,13 +5,13 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use cache_facade::{AsyncCache, BoxError};
+use cache_facade::BoxError;
 use indicatif::ProgressBar;
 
 use super::{Comparison, Context};
+use crate::caches::DemoCache;
 use crate::db::ProductsById;
 use crate::measurement::Measurement;
-use crate::product::Row;
 use crate::report::group;
 use crate::{caches, zipf};
 
@@ -53,7 +53,7 @@ pub(crate) async fn run(context: &Context) -> Result<Comparison, BoxError> {
 }
 
 /// A cache with the catalog's batch loader, for `warmup_batched`.
-fn cache(context: &Context, name: &str) -> Result<AsyncCache<u64, Row>, BoxError> {
+fn cache(context: &Context, name: &str) -> Result<DemoCache, BoxError> {
     Ok(caches::builder(name, &context.options)
         .batch_loader(ProductsById(Arc::clone(&context.catalog)))
         .build()?)
@@ -62,7 +62,7 @@ fn cache(context: &Context, name: &str) -> Result<AsyncCache<u64, Row>, BoxError
 /// The first requests through `cache`, with its hit rate.
 async fn first_requests(
     context: &Context,
-    cache: &AsyncCache<u64, Row>,
+    cache: &DemoCache,
     ids: &Arc<[u64]>,
 ) -> Result<Measurement, BoxError> {
     let (shared, catalog) = (cache.clone(), Arc::clone(&context.catalog));

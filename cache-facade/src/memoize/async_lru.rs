@@ -1,16 +1,19 @@
 //! [`AsyncLru`]: Python's `@AsyncLRU(maxsize=..)` as a function wrapper.
 
-use cache_policies::LruStore;
+use std::hash::Hash;
+
+use cache_policies::Lru;
 
 use super::memo_fn::MemoFn;
+use super::memo_store::{MemoCache, memo_store};
 use super::memoized::Memoized;
 use crate::cache::AsyncCache;
 
 /// Memoizes an async function in a least-recently-used cache of `maxsize`
 /// entries (Python's `@AsyncLRU(maxsize=128)`).
 ///
-/// The cache is an [`AsyncCache`] over an [`LruStore`]: exact LRU order, as in
-/// Python. `maxsize` 0 caches nothing (concurrent equal calls still share one
+/// The cache is a [`MemoCache`]: an [`AsyncCache`] over the engine with the
+/// exact [`Lru`] policy, as in Python. `maxsize` 0 caches nothing (concurrent equal calls still share one
 /// run); [`unbounded`](AsyncLru::unbounded) is Python's `maxsize=None`.
 ///
 /// # Examples
@@ -66,12 +69,23 @@ impl AsyncLru {
     where
         F: MemoFn<Args>,
     {
-        let store = match self.maxsize {
-            Some(max) => LruStore::new(max),
-            None => LruStore::unbounded(),
-        };
+        Memoized::new(function, self.cache())
+    }
+
+    /// The cache this wrapper puts in front of a function (the
+    /// `#[async_lru]` macro builds its cache here too).
+    #[must_use]
+    pub fn cache<K, V>(self) -> MemoCache<K, V>
+    where
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        let store = memo_store(self.maxsize, |_| Box::new(Lru::new()));
         let name = if self.name.is_empty() { "memoized".to_owned() } else { self.name };
-        let cache = AsyncCache::builder().name(name).store(store).build();
-        Memoized::new(function, cache.unwrap_or_else(|e| unreachable!("settings are valid: {e}")))
+        AsyncCache::builder()
+            .name(name)
+            .store(store)
+            .build()
+            .unwrap_or_else(|e| unreachable!("settings are valid: {e}"))
     }
 }

@@ -3,18 +3,22 @@
 
 use std::time::Duration;
 
-use cache_policies::{LruStore, TtlStore};
+use std::hash::Hash;
+
+use cache_policies::WTinyLfu;
 
 use super::memo_fn::MemoFn;
+use super::memo_store::{MemoCache, memo_store};
 use super::memoized::Memoized;
 use crate::cache::AsyncCache;
 
 /// Memoizes an async function; each result lives `ttl` (Python's
 /// `@AsyncTTL(time_to_live=60, maxsize=1024)`).
 ///
-/// The cache is an [`AsyncCache`] over a [`TtlStore`]: expired results are
-/// purged without reads, and when [`max_capacity`](AsyncTtl::max_capacity)
-/// is reached the result closest to expiry leaves first. A zero `ttl` caches
+/// The cache is a [`MemoCache`]: an [`AsyncCache`] whose default TTL is
+/// `ttl` (expired results are reclaimed without reads), over the engine with
+/// the [`WTinyLfu`] policy when [`max_capacity`](AsyncTtl::max_capacity)
+/// bounds it. `#[async_ttl]` builds exactly this cache. A zero `ttl` caches
 /// nothing (concurrent equal calls still share one run).
 ///
 /// # Examples
@@ -66,20 +70,27 @@ impl AsyncTtl {
     where
         F: MemoFn<Args>,
     {
+        Memoized::new(function, self.cache())
+    }
+
+    /// The cache this wrapper puts in front of a function (the
+    /// `#[async_ttl]` macro builds its cache here too): the TTL is the
+    /// cache's default TTL, the bound (if any) evicts by W-TinyLFU.
+    #[must_use]
+    pub fn cache<K, V>(self) -> MemoCache<K, V>
+    where
+        K: Hash + Eq + Clone + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
         let name = if self.name.is_empty() { "memoized".to_owned() } else { self.name };
         let builder = AsyncCache::builder().name(name);
-        let builder = if self.ttl.is_zero() || self.max_capacity == Some(0) {
+        let built = if self.ttl.is_zero() || self.max_capacity == Some(0) {
             // Results expire at once: keep none (calls are still coalesced).
-            builder.store(LruStore::new(0))
+            builder.store(memo_store(Some(0), |max| Box::new(WTinyLfu::new(max)))).build()
         } else {
-            let store = TtlStore::new(None);
-            let store = match self.max_capacity {
-                Some(max) => store.max_capacity(max),
-                None => store,
-            };
-            builder.store(store).default_ttl(self.ttl)
+            let store = memo_store(self.max_capacity, |max| Box::new(WTinyLfu::new(max)));
+            builder.store(store).default_ttl(self.ttl).build()
         };
-        let cache = builder.build();
-        Memoized::new(function, cache.unwrap_or_else(|e| unreachable!("settings are valid: {e}")))
+        built.unwrap_or_else(|e| unreachable!("settings are valid: {e}"))
     }
 }

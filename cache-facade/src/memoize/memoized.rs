@@ -8,9 +8,9 @@ use cache_core::error::CacheError;
 use cache_metrics::MetricsSnapshot;
 
 use super::memo_fn::MemoFn;
-use crate::cache::AsyncCache;
+use super::memo_store::MemoCache;
 
-/// An async function memoized in an [`AsyncCache`]; made by
+/// An async function memoized in an [`AsyncCache`](crate::AsyncCache); made by
 /// [`AsyncLru::memoize`](crate::AsyncLru::memoize) or
 /// [`AsyncTtl::memoize`](crate::AsyncTtl::memoize).
 ///
@@ -22,7 +22,7 @@ where
     F: MemoFn<Args>,
 {
     function: Arc<F>,
-    cache: AsyncCache<F::Key, F::Value>,
+    cache: MemoCache<F::Key, F::Value>,
     _args: PhantomData<fn(Args)>,
 }
 
@@ -30,7 +30,7 @@ impl<F, Args> Memoized<F, Args>
 where
     F: MemoFn<Args>,
 {
-    pub(crate) fn new(function: F, cache: AsyncCache<F::Key, F::Value>) -> Self {
+    pub(crate) fn new(function: F, cache: MemoCache<F::Key, F::Value>) -> Self {
         Self { function: Arc::new(function), cache, _args: PhantomData }
     }
 
@@ -44,12 +44,14 @@ where
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe, as [`AsyncCache::get_with`]: the call goes on for the
-    /// other callers and is cached.
+    /// Cancel safe by hand-over, as [`AsyncCache::get_with_inline`](crate::AsyncCache::get_with_inline) (the
+    /// same load mode as `#[async_lru]` / `#[async_ttl]`, whose bodies may
+    /// borrow): if the caller running the function is dropped, a waiting
+    /// caller runs it instead, so nobody hangs.
     pub async fn call(&self, args: F::Key) -> Result<F::Value, CacheError> {
         let function = Arc::clone(&self.function);
         let key = args.clone();
-        self.cache.get_with(args, move || function.call_with(key)).await
+        self.cache.get_with_inline(args, move || function.call_with(key)).await
     }
 
     /// Computes the value for `args` again and caches it, even if it was
@@ -85,7 +87,7 @@ where
 
     /// The cache behind the function.
     #[must_use]
-    pub fn cache(&self) -> &AsyncCache<F::Key, F::Value> {
+    pub fn cache(&self) -> &MemoCache<F::Key, F::Value> {
         &self.cache
     }
 }

@@ -8,7 +8,7 @@ use cache_core::time::{Instant, now};
 use moka::Expiry;
 use moka::notification::RemovalCause as MokaCause;
 
-use crate::expiry::{cause_for, has_passed};
+use super::expiry::{cause_for, has_passed};
 
 /// A value as moka holds it.
 #[derive(Clone)]

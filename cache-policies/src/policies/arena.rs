@@ -9,19 +9,11 @@
 //! `usize`), so one arena tracks fewer than 2^32 - 1 keys; callers still name
 //! nodes by `usize`.
 //!
-//! Two ways to track keys, one per arena (as one policy instance is driven
-//! through one family of `EvictionPolicy` methods):
-//! - *keyed* ([`alloc`](Arena::alloc), [`find`](Arena::find)): the arena keeps
-//!   a copy of each key, in a vector beside the nodes, and hashes keys itself;
-//!   it can give keys back when they are evicted;
-//! - *hashed* ([`alloc_hashed`](Arena::alloc_hashed),
-//!   [`find_by_hash`](Arena::find_by_hash)): the caller's hash is the key's
-//!   identity and no key is copied (a store that owns its keys names victims
-//!   by hash). Two keys with the same 64-bit hash are one node.
+//! A key is tracked by the store's hash alone ([`alloc`](Arena::alloc),
+//! [`find`](Arena::find)): no key is copied, and a store that owns its keys
+//! is told victims by hash. Two keys with the same 64-bit hash are one node.
 
-use std::hash::{BuildHasher, Hash};
-
-use hashbrown::{DefaultHashBuilder, HashTable};
+use hashbrown::HashTable;
 
 /// The "no node" index.
 pub(crate) const NIL: usize = usize::MAX;
@@ -64,6 +56,12 @@ pub(crate) struct List {
     len: usize,
 }
 
+impl Default for List {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl List {
     /// An empty list.
     pub(crate) const fn new() -> Self {
@@ -82,66 +80,26 @@ impl List {
 }
 
 /// Key-indexed node slab; see the module docs.
-#[derive(Debug)]
-pub(crate) struct Arena<K, T> {
+#[derive(Debug, Default)]
+pub(crate) struct Arena<T> {
     nodes: Vec<Node<T>>,
-    /// The key of each node, for keyed arenas (empty in hashed ones).
-    keys: Vec<Option<K>>,
+    /// Released indices, reused first.
     free: Vec<usize>,
+    /// Slab indices, found by the caller's hash.
     index: HashTable<u32>,
-    hasher: DefaultHashBuilder,
 }
 
-impl<K: Hash + Eq + Clone, T> Arena<K, T> {
+impl<T> Arena<T> {
     pub(crate) fn new() -> Self {
-        Self {
-            nodes: Vec::new(),
-            keys: Vec::new(),
-            free: Vec::new(),
-            index: HashTable::new(),
-            hasher: DefaultHashBuilder::default(),
-        }
+        Self { nodes: Vec::new(), free: Vec::new(), index: HashTable::new() }
     }
 
-    /// The hash this arena uses for `key` (policies reuse it for sketches).
-    pub(crate) fn hash(&self, key: &K) -> u64 {
-        self.hasher.hash_one(key)
-    }
-
-    /// The node of `key` given its hash (keyed arenas).
-    pub(crate) fn find(&self, hash: u64, key: &K) -> Option<usize> {
-        let keys = &self.keys;
-        self.index
-            .find(hash, |&i| keys.get(i as usize).and_then(Option::as_ref) == Some(key))
-            .map(|&i| i as usize)
-    }
-
-    /// The node whose stored hash is `hash` (the first found: a 64-bit
-    /// collision picks either key).
-    pub(crate) fn find_by_hash(&self, hash: u64) -> Option<usize> {
+    /// The node tracked for `hash`, if any.
+    pub(crate) fn find(&self, hash: u64) -> Option<usize> {
         let nodes = &self.nodes;
         self.index.find(hash, |&i| nodes[i as usize].hash == hash).map(|&i| i as usize)
     }
-
-    /// The node of `key` (keyed arenas).
-    pub(crate) fn get(&self, key: &K) -> Option<usize> {
-        self.find(self.hash(key), key)
-    }
-
-    /// Allocates an unlinked node keeping a copy of `key`, which must not be
-    /// tracked yet (keyed arenas).
-    pub(crate) fn alloc(&mut self, hash: u64, key: &K, data: T) -> usize {
-        let idx = self.alloc_hashed(hash, data);
-        if self.keys.len() <= idx {
-            self.keys.resize_with(idx + 1, || None);
-        }
-        self.keys[idx] = Some(key.clone());
-        idx
-    }
-
-    /// Allocates an unlinked node for the key the caller hashed to `hash`,
-    /// which must not be tracked yet, without copying the key (hashed arenas).
-    pub(crate) fn alloc_hashed(&mut self, hash: u64, data: T) -> usize {
+    pub(crate) fn alloc(&mut self, hash: u64, data: T) -> usize {
         let node = Node { hash, prev: NIL_LINK, next: NIL_LINK, data };
         let idx = if let Some(idx) = self.free.pop() {
             self.nodes[idx] = node;
@@ -157,23 +115,14 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
 
     /// Forgets an unlinked node and returns its key (`None` in a hashed
     /// arena).
-    pub(crate) fn release(&mut self, idx: usize) -> Option<K> {
+    pub(crate) fn release(&mut self, idx: usize) {
         let hash = self.nodes[idx].hash;
         let stored = link(idx);
         if let Ok(entry) = self.index.find_entry(hash, |&i| i == stored) {
             entry.remove();
         }
         self.free.push(idx);
-        self.keys.get_mut(idx).and_then(Option::take)
     }
-
-    /// The key of a live node of a keyed arena.
-    #[cfg(test)]
-    pub(crate) fn key(&self, idx: usize) -> Option<&K> {
-        self.keys.get(idx).and_then(Option::as_ref)
-    }
-
-    /// The stored hash of a live node.
     pub(crate) fn hash_of(&self, idx: usize) -> u64 {
         self.nodes[idx].hash
     }
@@ -236,7 +185,6 @@ impl<K: Hash + Eq + Clone, T> Arena<K, T> {
     /// Forgets every node (lists must be reset by the caller).
     pub(crate) fn clear(&mut self) {
         self.nodes.clear();
-        self.keys.clear();
         self.free.clear();
         self.index.clear();
     }
@@ -253,23 +201,23 @@ mod tests {
 
     #[test]
     fn lists_link_unlink_and_reuse_slots() {
-        let mut arena: Arena<u32, ()> = Arena::new();
+        let mut arena: Arena<()> = Arena::new();
         let mut list = List::new();
         let ids: Vec<usize> = (0..3)
-            .map(|k| {
-                let i = arena.alloc(arena.hash(&k), &k, ());
+            .map(|h| {
+                let i = arena.alloc(100 + h, ());
                 arena.push_back(&mut list, i);
                 i
             })
             .collect();
         arena.move_to_back(&mut list, ids[0]);
-        assert_eq!(arena.key(list.head()), Some(&1));
+        assert_eq!(arena.hash_of(list.head()), 101);
         arena.unlink(&mut list, ids[1]);
-        assert_eq!(arena.release(ids[1]), Some(1));
-        assert_eq!(arena.get(&1), None);
-        let again = arena.alloc(arena.hash(&9), &9, ());
+        arena.release(ids[1]);
+        assert_eq!(arena.find(101), None);
+        let again = arena.alloc(109, ());
         assert_eq!(again, ids[1], "freed slots are reused");
-        assert_eq!(arena.get(&9), Some(again));
+        assert_eq!(arena.find(109), Some(again));
         assert_eq!((arena.len(), list.len()), (3, 2));
         assert_eq!(arena.next(list.head()), ids[0]);
     }

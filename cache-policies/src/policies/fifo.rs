@@ -1,102 +1,82 @@
 //! First-in, first-out eviction.
 
-use std::fmt;
-use std::hash::Hash;
-
-use cache_core::{EvictionPolicy, Victim};
+use cache_core::{EntryInfo, EvictionPolicy};
 
 use super::key_queue::KeyQueue;
 
-/// FIFO: keys leave in insertion order; accesses change nothing.
+/// FIFO: entries leave in the order they were first inserted; hits and
+/// overwrites change nothing.
 ///
-/// O(1) per operation. A re-insert of a tracked key keeps its place.
+/// Every operation is O(1): one lookup by the store's hash plus a move in an
+/// index-linked list. Usable standalone (a trace simulator drives it through
+/// the [`EvictionPolicy`] methods) or inside a [`PolicyStore`](crate::PolicyStore).
 ///
 /// # Examples
 ///
 /// ```
-/// use cache_core::EvictionPolicy;
+/// use cache_core::{EntryInfo, EvictionPolicy};
 /// use cache_policies::Fifo;
 ///
-/// let mut fifo = Fifo::new();
-/// fifo.on_insert(&1, 1);
-/// fifo.on_insert(&2, 1);
-/// fifo.on_access(&1);
-/// assert_eq!(fifo.evict(), Some(1));
+/// let mut policy = Fifo::new();
+/// for (key, hash) in [("a", 1), ("b", 2), ("c", 3)] {
+///     EvictionPolicy::<&str>::on_insert(&mut policy, &EntryInfo::new(&key, hash, 1, None));
+/// }
+/// EvictionPolicy::<&str>::on_access(&mut policy, 1); // "a"
+/// assert_eq!(EvictionPolicy::<&str>::evict(&mut policy), Some(1), "hits do not matter");
+/// assert_eq!(EvictionPolicy::<&str>::evict(&mut policy), Some(2));
 /// ```
-pub struct Fifo<K> {
-    queue: KeyQueue<K>,
+#[derive(Debug, Default)]
+pub struct Fifo {
+    queue: KeyQueue,
 }
 
-impl<K: Hash + Eq + Clone> Fifo<K> {
-    /// An empty FIFO policy.
+impl Fifo {
+    /// An empty policy.
     #[must_use]
     pub fn new() -> Self {
         Self { queue: KeyQueue::new() }
     }
 
-    /// The number of keys tracked.
+    /// The number of entries tracked.
     #[must_use]
     pub fn len(&self) -> usize {
         self.queue.len()
     }
 
-    /// Whether no key is tracked.
+    /// Whether nothing is tracked.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
 
-impl<K: Hash + Eq + Clone> Default for Fifo<K> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<K> fmt::Debug for Fifo<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Fifo").field("len", &self.queue.len()).finish()
-    }
-}
-
-impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Fifo<K> {
-    fn on_insert(&mut self, key: &K, _weight: u32) {
-        self.queue.push_back_if_absent(key);
+impl<K> EvictionPolicy<K> for Fifo {
+    fn on_insert(&mut self, entry: &EntryInfo<'_, K>) {
+        self.queue.push_back_if_absent(entry.hash);
     }
 
-    fn on_access(&mut self, _key: &K) {}
-
-    fn on_remove(&mut self, key: &K) {
-        self.queue.remove(key);
+    fn on_access(&mut self, hash: u64) {
+        let _ = hash;
     }
 
-    fn evict(&mut self) -> Option<K> {
+    fn on_accesses(&mut self, hashes: &[u64]) {
+        let _ = hashes; // hits change nothing in FIFO order
+    }
+
+    fn on_update(&mut self, entry: &EntryInfo<'_, K>, _old_weight: u32) {
+        let _ = entry;
+    }
+
+    fn on_remove(&mut self, hash: u64) {
+        self.queue.remove(hash);
+    }
+
+    fn evict(&mut self) -> Option<u64> {
         self.queue.pop_front()
     }
 
     fn clear(&mut self) {
         self.queue.clear();
-    }
-
-    // The hashed methods track keys by the caller's hash alone; see `KeyQueue`.
-    fn on_insert_hashed(&mut self, _key: &K, hash: u64, _weight: u32) {
-        self.queue.push_back_if_absent_hashed(hash);
-    }
-
-    fn on_access_hashed(&mut self, _key: &K, _hash: u64) {}
-
-    fn on_update_hashed(&mut self, _key: &K, _hash: u64, _old_weight: u32, _new_weight: u32) {}
-
-    fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
-        self.queue.remove_hashed(hash);
-    }
-
-    fn on_accesses_by_hash(&mut self, _hashes: &[u64]) -> bool {
-        true // hits change nothing in FIFO order
-    }
-
-    fn evict_hashed(&mut self) -> Option<Victim<K>> {
-        self.queue.pop_front_hashed().map(Victim::Hash)
     }
 }
 
@@ -104,17 +84,22 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Fifo<K> {
 mod tests {
     use super::*;
 
+    fn insert(policy: &mut Fifo, hash: u64) {
+        EvictionPolicy::<u64>::on_insert(policy, &EntryInfo::new(&hash, hash, 1, None));
+    }
+
     #[test]
     fn insertion_order_ignores_accesses_and_updates() {
         let mut fifo = Fifo::new();
-        for k in 1..=3 {
-            fifo.on_insert(&k, 1);
+        for h in 1..=3 {
+            insert(&mut fifo, h);
         }
-        fifo.on_access(&1);
-        fifo.on_update(&1, 1, 5);
-        fifo.on_insert(&1, 1);
-        fifo.on_remove(&2);
-        assert_eq!(fifo.len(), 2);
-        assert_eq!((fifo.evict(), fifo.evict(), fifo.evict()), (Some(1), Some(3), None));
+        let p: &mut dyn EvictionPolicy<u64> = &mut fifo;
+        p.on_access(1);
+        p.on_update(&EntryInfo::new(&1, 1, 5, None), 1);
+        p.on_insert(&EntryInfo::new(&1, 1, 1, None));
+        p.on_remove(2);
+        assert_eq!((p.evict(), p.evict(), p.evict()), (Some(1), Some(3), None));
+        assert!(fifo.is_empty());
     }
 }

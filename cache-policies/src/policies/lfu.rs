@@ -2,9 +2,8 @@
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::hash::Hash;
 
-use cache_core::{EvictionPolicy, Victim};
+use cache_core::{EntryInfo, EvictionPolicy};
 
 use super::arena::Arena;
 
@@ -27,23 +26,24 @@ struct Counts {
 /// # Examples
 ///
 /// ```
-/// use cache_core::EvictionPolicy;
+/// use cache_core::{EntryInfo, EvictionPolicy};
 /// use cache_policies::Lfu;
 ///
 /// let mut lfu = Lfu::new();
-/// lfu.on_insert(&"hot", 1);
-/// lfu.on_insert(&"cold", 1);
-/// lfu.on_access(&"hot");
-/// assert_eq!(lfu.evict(), Some("cold"));
+/// let policy: &mut dyn EvictionPolicy<&str> = &mut lfu;
+/// policy.on_insert(&EntryInfo::new(&"hot", 1, 1, None));
+/// policy.on_insert(&EntryInfo::new(&"cold", 2, 1, None));
+/// policy.on_access(1);
+/// assert_eq!(policy.evict(), Some(2), "\"cold\" leaves");
 /// ```
-pub struct Lfu<K> {
-    arena: Arena<K, Counts>,
+pub struct Lfu {
+    arena: Arena<Counts>,
     order: BTreeSet<(u64, u64, usize)>,
     age: u64,
     clock: u64,
 }
 
-impl<K: Hash + Eq + Clone> Lfu<K> {
+impl Lfu {
     /// An empty LFU-DA policy.
     #[must_use]
     pub fn new() -> Self {
@@ -98,45 +98,46 @@ impl<K: Hash + Eq + Clone> Lfu<K> {
     }
 }
 
-impl<K: Hash + Eq + Clone> Default for Lfu<K> {
+impl Default for Lfu {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<K> fmt::Debug for Lfu<K> {
+impl fmt::Debug for Lfu {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Lfu").field("len", &self.order.len()).field("age", &self.age).finish()
     }
 }
 
-impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lfu<K> {
-    fn on_insert(&mut self, key: &K, _weight: u32) {
-        let hash = self.arena.hash(key);
-        if let Some(idx) = self.arena.find(hash, key) {
+impl<K> EvictionPolicy<K> for Lfu {
+    fn on_insert(&mut self, entry: &EntryInfo<'_, K>) {
+        if let Some(idx) = self.arena.find(entry.hash) {
             self.touch(idx);
             return;
         }
         let counts = self.new_counts();
-        let idx = self.arena.alloc(hash, key, counts);
+        let idx = self.arena.alloc(entry.hash, counts);
         self.order.insert((counts.priority, counts.stamp, idx));
     }
 
-    fn on_access(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
+    fn on_access(&mut self, hash: u64) {
+        if let Some(idx) = self.arena.find(hash) {
             self.touch(idx);
         }
     }
 
-    fn on_remove(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
+    fn on_remove(&mut self, hash: u64) {
+        if let Some(idx) = self.arena.find(hash) {
             self.forget(idx);
         }
     }
 
-    fn evict(&mut self) -> Option<K> {
+    fn evict(&mut self) -> Option<u64> {
         let idx = self.pop_victim()?;
-        self.arena.release(idx)
+        let hash = self.arena.hash_of(idx);
+        self.arena.release(idx);
+        Some(hash)
     }
 
     fn clear(&mut self) {
@@ -144,68 +145,25 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lfu<K> {
         self.order.clear();
         self.age = 0;
     }
-
-    // The hashed methods track keys by the caller's hash alone, without a
-    // copy of the key (one policy instance is driven through one family of
-    // methods only).
-    fn on_insert_hashed(&mut self, _key: &K, hash: u64, _weight: u32) {
-        if let Some(idx) = self.arena.find_by_hash(hash) {
-            self.touch(idx);
-            return;
-        }
-        let counts = self.new_counts();
-        let idx = self.arena.alloc_hashed(hash, counts);
-        self.order.insert((counts.priority, counts.stamp, idx));
-    }
-
-    fn on_access_hashed(&mut self, _key: &K, hash: u64) {
-        if let Some(idx) = self.arena.find_by_hash(hash) {
-            self.touch(idx);
-        }
-    }
-
-    fn on_update_hashed(&mut self, key: &K, hash: u64, _old_weight: u32, _new_weight: u32) {
-        self.on_access_hashed(key, hash);
-    }
-
-    fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
-        if let Some(idx) = self.arena.find_by_hash(hash) {
-            self.forget(idx);
-        }
-    }
-
-    fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
-        for &hash in hashes {
-            if let Some(idx) = self.arena.find_by_hash(hash) {
-                self.touch(idx);
-            }
-        }
-        true
-    }
-
-    fn evict_hashed(&mut self) -> Option<Victim<K>> {
-        let idx = self.pop_victim()?;
-        let hash = self.arena.hash_of(idx);
-        self.arena.release(idx);
-        Some(Victim::Hash(hash))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policies::testing::{drive, insert};
 
     #[test]
     fn least_frequent_leaves_first_with_recency_breaking_ties() {
         let mut lfu = Lfu::new();
+        let lfu = drive(&mut lfu);
         for k in 1..=3 {
-            lfu.on_insert(&k, 1);
+            insert(lfu, k);
         }
-        lfu.on_access(&1);
-        lfu.on_access(&1);
-        lfu.on_access(&2);
-        lfu.on_insert(&4, 1);
-        lfu.on_remove(&4);
+        lfu.on_access(1);
+        lfu.on_access(1);
+        lfu.on_access(2);
+        insert(lfu, 4);
+        lfu.on_remove(4);
         assert_eq!(
             (lfu.evict(), lfu.evict(), lfu.evict(), lfu.evict()),
             (Some(3), Some(2), Some(1), None)
@@ -215,16 +173,17 @@ mod tests {
     #[test]
     fn aging_makes_an_old_popular_key_evictable() {
         let mut lfu = Lfu::new();
-        lfu.on_insert(&0, 1);
+        let lfu = drive(&mut lfu);
+        insert(lfu, 0);
         for _ in 0..50 {
-            lfu.on_access(&0);
+            lfu.on_access(0);
         }
         // A stream of newer keys, each used twice, in a cache of two keys.
         let mut evicted_old = None;
         for k in 1..200 {
-            lfu.on_insert(&k, 1);
-            lfu.on_access(&k);
-            if lfu.len() > 2 && lfu.evict() == Some(0) {
+            insert(lfu, k);
+            lfu.on_access(k);
+            if k >= 2 && lfu.evict() == Some(0) {
                 evicted_old = Some(k);
                 break;
             }
@@ -232,6 +191,6 @@ mod tests {
         let at = evicted_old.expect("the stale popular key is eventually evicted");
         assert!(at > 10, "but not before its popularity has aged out (at {at})");
         lfu.clear();
-        assert!(lfu.is_empty());
+        assert_eq!(lfu.evict(), None);
     }
 }

@@ -1,122 +1,87 @@
 //! Exact least-recently-used eviction.
 
-use std::fmt;
-use std::hash::Hash;
-
-use cache_core::{EvictionPolicy, Victim};
+use cache_core::{EntryInfo, EvictionPolicy};
 
 use super::key_queue::KeyQueue;
 
-/// Exact LRU: the key accessed (or inserted) longest ago leaves first.
+/// Exact LRU: the entry accessed (or inserted) longest ago leaves first.
 ///
-/// Every operation is O(1): one hash lookup plus a move in an index-linked
-/// list. Usable standalone (a trace simulator drives it through the
-/// [`EvictionPolicy`] methods) or inside a [`PolicyStore`](crate::PolicyStore).
+/// Every operation is O(1): one lookup by the store's hash plus a move in an
+/// index-linked list. Usable standalone (a trace simulator drives it through
+/// the [`EvictionPolicy`] methods) or inside a [`PolicyStore`](crate::PolicyStore).
 ///
 /// # Examples
 ///
 /// ```
-/// use cache_core::EvictionPolicy;
+/// use cache_core::{EntryInfo, EvictionPolicy};
 /// use cache_policies::Lru;
 ///
-/// let mut lru = Lru::new();
-/// for key in ["a", "b", "c"] {
-///     lru.on_insert(&key, 1);
+/// let mut policy = Lru::new();
+/// for (key, hash) in [("a", 1), ("b", 2), ("c", 3)] {
+///     EvictionPolicy::<&str>::on_insert(&mut policy, &EntryInfo::new(&key, hash, 1, None));
 /// }
-/// lru.on_access(&"a");
-/// assert_eq!(lru.evict(), Some("b"));
-/// assert_eq!(lru.evict(), Some("c"));
-/// assert_eq!(lru.evict(), Some("a"));
-/// assert_eq!(lru.evict(), None);
+/// EvictionPolicy::<&str>::on_access(&mut policy, 1); // "a"
+/// assert_eq!(EvictionPolicy::<&str>::evict(&mut policy), Some(2));
+/// assert_eq!(EvictionPolicy::<&str>::evict(&mut policy), Some(3));
+/// assert_eq!(EvictionPolicy::<&str>::evict(&mut policy), Some(1));
+/// assert_eq!(EvictionPolicy::<&str>::evict(&mut policy), None);
 /// ```
-pub struct Lru<K> {
-    queue: KeyQueue<K>,
+#[derive(Debug, Default)]
+pub struct Lru {
+    queue: KeyQueue,
 }
 
-impl<K: Hash + Eq + Clone> Lru<K> {
-    /// An empty LRU policy.
+impl Lru {
+    /// An empty policy.
     #[must_use]
     pub fn new() -> Self {
         Self { queue: KeyQueue::new() }
     }
 
-    /// The number of keys tracked.
+    /// The number of entries tracked.
     #[must_use]
     pub fn len(&self) -> usize {
         self.queue.len()
     }
 
-    /// Whether no key is tracked.
+    /// Whether nothing is tracked.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 }
 
-impl<K: Hash + Eq + Clone> Default for Lru<K> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<K> fmt::Debug for Lru<K> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lru").field("len", &self.queue.len()).finish()
-    }
-}
-
-impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
-    fn on_insert(&mut self, key: &K, _weight: u32) {
-        if let Some(idx) = self.queue.push_back_if_absent(key) {
+impl<K> EvictionPolicy<K> for Lru {
+    fn on_insert(&mut self, entry: &EntryInfo<'_, K>) {
+        if let Some(idx) = self.queue.push_back_if_absent(entry.hash) {
             self.queue.move_index_to_back(idx);
         }
     }
 
-    fn on_access(&mut self, key: &K) {
-        self.queue.move_to_back(key);
+    fn on_access(&mut self, hash: u64) {
+        self.queue.move_to_back(hash);
     }
 
-    fn on_remove(&mut self, key: &K) {
-        self.queue.remove(key);
+    fn on_accesses(&mut self, hashes: &[u64]) {
+        for &hash in hashes {
+            self.queue.move_to_back(hash);
+        }
     }
 
-    fn evict(&mut self) -> Option<K> {
+    fn on_update(&mut self, entry: &EntryInfo<'_, K>, _old_weight: u32) {
+        self.queue.move_to_back(entry.hash);
+    }
+
+    fn on_remove(&mut self, hash: u64) {
+        self.queue.remove(hash);
+    }
+
+    fn evict(&mut self) -> Option<u64> {
         self.queue.pop_front()
     }
 
     fn clear(&mut self) {
         self.queue.clear();
-    }
-
-    // The hashed methods track keys by the caller's hash alone (no second
-    // hash, no copy of the key, buffered hits need no key); see `KeyQueue`.
-    fn on_insert_hashed(&mut self, _key: &K, hash: u64, _weight: u32) {
-        if let Some(idx) = self.queue.push_back_if_absent_hashed(hash) {
-            self.queue.move_index_to_back(idx);
-        }
-    }
-
-    fn on_access_hashed(&mut self, _key: &K, hash: u64) {
-        self.queue.move_to_back_hashed(hash);
-    }
-
-    fn on_update_hashed(&mut self, key: &K, hash: u64, _old_weight: u32, _new_weight: u32) {
-        self.on_access_hashed(key, hash);
-    }
-
-    fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
-        self.queue.remove_hashed(hash);
-    }
-
-    fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
-        for &hash in hashes {
-            self.queue.move_to_back_hashed(hash);
-        }
-        true
-    }
-
-    fn evict_hashed(&mut self) -> Option<Victim<K>> {
-        self.queue.pop_front_hashed().map(Victim::Hash)
     }
 }
 
@@ -124,24 +89,27 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Lru<K> {
 mod tests {
     use super::*;
 
+    fn insert(policy: &mut Lru, hash: u64) {
+        EvictionPolicy::<u64>::on_insert(policy, &EntryInfo::new(&hash, hash, 1, None));
+    }
+
     #[test]
     fn victims_follow_recency_including_reinserts_and_removals() {
         let mut lru = Lru::new();
-        for k in 1..=4 {
-            lru.on_insert(&k, 1);
+        for h in 1..=4 {
+            insert(&mut lru, h);
         }
-        lru.on_access(&1);
-        lru.on_update(&2, 1, 1);
-        lru.on_remove(&3);
-        lru.on_access(&99); // unknown keys are ignored
-        assert_eq!(lru.len(), 3);
-        assert_eq!(
-            (lru.evict(), lru.evict(), lru.evict(), lru.evict()),
-            (Some(4), Some(1), Some(2), None)
-        );
-        lru.on_insert(&7, 1);
-        lru.clear();
+        let p: &mut dyn EvictionPolicy<u64> = &mut lru;
+        p.on_access(1);
+        p.on_update(&EntryInfo::new(&2, 2, 1, None), 1);
+        p.on_remove(3);
+        p.on_access(99); // unknown hashes are ignored
+        assert_eq!((p.evict(), p.evict(), p.evict(), p.evict()), (Some(4), Some(1), Some(2), None));
+        insert(&mut lru, 7);
+        insert(&mut lru, 8);
+        insert(&mut lru, 7); // a known hash moves to the back
+        assert_eq!(EvictionPolicy::<u64>::evict(&mut lru), Some(8));
+        EvictionPolicy::<u64>::clear(&mut lru);
         assert!(lru.is_empty());
-        assert_eq!(lru.evict(), None);
     }
 }

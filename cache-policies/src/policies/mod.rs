@@ -18,20 +18,36 @@ pub use lru::Lru;
 pub use sieve::Sieve;
 pub use wtinylfu::WTinyLfu;
 
+/// Helpers for the policies' unit tests: a key is its own hash.
+#[cfg(test)]
+pub(crate) mod testing {
+    use cache_core::{EntryInfo, EvictionPolicy};
+
+    /// The policy as a `u64`-keyed trait object.
+    pub(crate) fn drive<P: EvictionPolicy<u64>>(policy: &mut P) -> &mut dyn EvictionPolicy<u64> {
+        policy
+    }
+
+    /// Inserts `key` (hashed to itself) with weight 1.
+    pub(crate) fn insert(policy: &mut dyn EvictionPolicy<u64>, key: u64) {
+        policy.on_insert(&EntryInfo::new(&key, key, 1, None));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
 
-    use cache_core::{EvictionPolicy, Victim};
+    use cache_core::{EntryInfo, EvictionPolicy};
 
     use super::*;
 
-    /// Drives `plain` through the plain methods and `hashed` as a store
-    /// does (its own hash, hits in batches by hash, updates and removals by
-    /// hash), and checks both name the same victims in the same order.
-    fn hashed_calls_decide_as_the_plain_ones<P: EvictionPolicy<u64>>(mut plain: P, mut hashed: P) {
+    /// Drives `single` with one `on_access` per hit and `batched` as a store
+    /// does (hits in batches through `on_accesses`), and checks both name the
+    /// same victims in the same order.
+    fn batched_hits_decide_as_single_ones<P: EvictionPolicy<u64>>(mut single: P, mut batched: P) {
         const CAPACITY: usize = 40;
-        let store_hash = |k: u64| k.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let hash = |k: u64| k.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
         let (mut resident, mut pending) = (HashSet::new(), Vec::new());
         let mut rng = 11u64;
         for step in 0..20_000u64 {
@@ -39,48 +55,48 @@ mod tests {
             rng ^= rng >> 7;
             rng ^= rng << 17;
             let key = (rng % 89) * (rng % 3); // skewed
+            let entry = EntryInfo::new(&key, hash(key), 1, None);
             if resident.contains(&key) {
                 match step % 13 {
                     0 => {
-                        assert!(hashed.on_accesses_by_hash(&pending));
+                        batched.on_accesses(&pending);
                         pending.clear();
-                        plain.on_update(&key, 1, 1);
-                        hashed.on_update_hashed(&key, store_hash(key), 1, 1);
+                        single.on_update(&entry, 1);
+                        batched.on_update(&entry, 1);
                     }
                     1 => {
-                        assert!(hashed.on_accesses_by_hash(&pending));
+                        batched.on_accesses(&pending);
                         pending.clear();
-                        plain.on_remove(&key);
-                        hashed.on_remove_hashed(&key, store_hash(key));
+                        single.on_remove(hash(key));
+                        batched.on_remove(hash(key));
                         resident.remove(&key);
                     }
                     _ => {
-                        plain.on_access(&key);
-                        pending.push(store_hash(key));
+                        single.on_access(hash(key));
+                        pending.push(hash(key));
                     }
                 }
                 continue;
             }
-            assert!(hashed.on_accesses_by_hash(&pending));
+            batched.on_accesses(&pending);
             pending.clear();
-            plain.on_insert(&key, 1);
-            hashed.on_insert_hashed(&key, store_hash(key), 1);
+            single.on_insert(&entry);
+            batched.on_insert(&entry);
             resident.insert(key);
             while resident.len() > CAPACITY {
-                let victim = plain.evict().expect("tracked");
-                let named = hashed.evict_hashed();
-                assert_eq!(named, Some(Victim::Hash(store_hash(victim))), "step {step}");
-                resident.remove(&victim);
+                let victim = single.evict().expect("tracked");
+                assert_eq!(batched.evict(), Some(victim), "step {step}");
+                resident.retain(|&k| hash(k) != victim);
             }
         }
     }
 
     #[test]
-    fn every_policy_decides_alike_through_hashed_and_plain_calls() {
-        hashed_calls_decide_as_the_plain_ones(Lru::new(), Lru::new());
-        hashed_calls_decide_as_the_plain_ones(Fifo::new(), Fifo::new());
-        hashed_calls_decide_as_the_plain_ones(Sieve::new(), Sieve::new());
-        hashed_calls_decide_as_the_plain_ones(Lfu::new(), Lfu::new());
-        hashed_calls_decide_as_the_plain_ones(WTinyLfu::new(40), WTinyLfu::new(40));
+    fn every_policy_decides_alike_with_batched_and_single_hits() {
+        batched_hits_decide_as_single_ones(Lru::new(), Lru::new());
+        batched_hits_decide_as_single_ones(Fifo::new(), Fifo::new());
+        batched_hits_decide_as_single_ones(Sieve::new(), Sieve::new());
+        batched_hits_decide_as_single_ones(Lfu::new(), Lfu::new());
+        batched_hits_decide_as_single_ones(WTinyLfu::new(40), WTinyLfu::new(40));
     }
 }

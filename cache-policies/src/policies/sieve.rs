@@ -1,9 +1,8 @@
 //! SIEVE eviction (Zhang et al., NSDI'24).
 
 use std::fmt;
-use std::hash::Hash;
 
-use cache_core::{EvictionPolicy, Victim};
+use cache_core::{EntryInfo, EvictionPolicy};
 
 use super::arena::{Arena, List, NIL};
 
@@ -18,23 +17,24 @@ use super::arena::{Arena, List, NIL};
 /// # Examples
 ///
 /// ```
-/// use cache_core::EvictionPolicy;
+/// use cache_core::{EntryInfo, EvictionPolicy};
 /// use cache_policies::Sieve;
 ///
 /// let mut sieve = Sieve::new();
-/// for key in 1..=3 {
-///     sieve.on_insert(&key, 1);
+/// let policy: &mut dyn EvictionPolicy<u32> = &mut sieve;
+/// for key in 1..=3_u32 {
+///     policy.on_insert(&EntryInfo::new(&key, u64::from(key), 1, None));
 /// }
-/// sieve.on_access(&1); // 1 survives the first pass
-/// assert_eq!(sieve.evict(), Some(2));
+/// policy.on_access(1); // marks 1 visited: the hand passes over it once
+/// assert_eq!(policy.evict(), Some(2));
 /// ```
-pub struct Sieve<K> {
-    arena: Arena<K, bool>,
+pub struct Sieve {
+    arena: Arena<bool>,
     queue: List,
     hand: usize,
 }
 
-impl<K: Hash + Eq + Clone> Sieve<K> {
+impl Sieve {
     /// An empty SIEVE policy.
     #[must_use]
     pub fn new() -> Self {
@@ -72,53 +72,54 @@ impl<K: Hash + Eq + Clone> Sieve<K> {
         Some(idx)
     }
 
-    fn detach(&mut self, idx: usize) -> Option<K> {
+    fn detach(&mut self, idx: usize) {
         if self.hand == idx {
             self.hand = self.arena.next(idx);
         }
         self.arena.unlink(&mut self.queue, idx);
-        self.arena.release(idx)
+        self.arena.release(idx);
     }
 }
 
-impl<K: Hash + Eq + Clone> Default for Sieve<K> {
+impl Default for Sieve {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<K> fmt::Debug for Sieve<K> {
+impl fmt::Debug for Sieve {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sieve").field("len", &self.queue.len()).finish()
     }
 }
 
-impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Sieve<K> {
-    fn on_insert(&mut self, key: &K, _weight: u32) {
-        let hash = self.arena.hash(key);
-        if let Some(idx) = self.arena.find(hash, key) {
+impl<K> EvictionPolicy<K> for Sieve {
+    fn on_insert(&mut self, entry: &EntryInfo<'_, K>) {
+        if let Some(idx) = self.arena.find(entry.hash) {
             *self.arena.data_mut(idx) = true;
         } else {
-            let idx = self.arena.alloc(hash, key, false);
+            let idx = self.arena.alloc(entry.hash, false);
             self.arena.push_back(&mut self.queue, idx);
         }
     }
 
-    fn on_access(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
+    fn on_access(&mut self, hash: u64) {
+        if let Some(idx) = self.arena.find(hash) {
             *self.arena.data_mut(idx) = true;
         }
     }
 
-    fn on_remove(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
+    fn on_remove(&mut self, hash: u64) {
+        if let Some(idx) = self.arena.find(hash) {
             self.detach(idx);
         }
     }
 
-    fn evict(&mut self) -> Option<K> {
+    fn evict(&mut self) -> Option<u64> {
         let idx = self.sweep()?;
-        self.detach(idx)
+        let hash = self.arena.hash_of(idx);
+        self.detach(idx);
+        Some(hash)
     }
 
     fn clear(&mut self) {
@@ -126,67 +127,25 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for Sieve<K> {
         self.queue = List::new();
         self.hand = NIL;
     }
-
-    // The hashed methods track keys by the caller's hash alone, without a
-    // copy of the key (one policy instance is driven through one family of
-    // methods only).
-    fn on_insert_hashed(&mut self, _key: &K, hash: u64, _weight: u32) {
-        if let Some(idx) = self.arena.find_by_hash(hash) {
-            *self.arena.data_mut(idx) = true;
-        } else {
-            let idx = self.arena.alloc_hashed(hash, false);
-            self.arena.push_back(&mut self.queue, idx);
-        }
-    }
-
-    fn on_access_hashed(&mut self, _key: &K, hash: u64) {
-        if let Some(idx) = self.arena.find_by_hash(hash) {
-            *self.arena.data_mut(idx) = true;
-        }
-    }
-
-    fn on_update_hashed(&mut self, key: &K, hash: u64, _old_weight: u32, _new_weight: u32) {
-        self.on_access_hashed(key, hash);
-    }
-
-    fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
-        if let Some(idx) = self.arena.find_by_hash(hash) {
-            self.detach(idx);
-        }
-    }
-
-    fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
-        for &hash in hashes {
-            if let Some(idx) = self.arena.find_by_hash(hash) {
-                *self.arena.data_mut(idx) = true;
-            }
-        }
-        true
-    }
-
-    fn evict_hashed(&mut self) -> Option<Victim<K>> {
-        let idx = self.sweep()?;
-        let hash = self.arena.hash_of(idx);
-        self.detach(idx);
-        Some(Victim::Hash(hash))
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policies::testing::{drive, insert};
 
     #[test]
     fn visited_keys_survive_in_place_and_the_hand_remembers_its_position() {
         let mut sieve = Sieve::new();
+        let sieve = drive(&mut sieve);
         for k in 1..=4 {
-            sieve.on_insert(&k, 1);
+            insert(sieve, k);
         }
-        sieve.on_access(&1);
-        sieve.on_access(&3);
+        sieve.on_access(1);
+        sieve.on_access(3);
         // Hand starts at the oldest (1): clears 1, evicts 2, stops at 3.
         assert_eq!(sieve.evict(), Some(2));
-        sieve.on_insert(&5, 1);
+        insert(sieve, 5);
         // Hand at 3: clears it, evicts 4 (1 is not revisited yet).
         assert_eq!(sieve.evict(), Some(4));
         // Hand at 5 (unvisited).
@@ -200,20 +159,21 @@ mod tests {
     #[test]
     fn removing_the_key_under_the_hand_moves_the_hand_on() {
         let mut sieve = Sieve::new();
+        let sieve = drive(&mut sieve);
         for k in 1..=3 {
-            sieve.on_insert(&k, 1);
+            insert(sieve, k);
         }
-        sieve.on_access(&1);
-        sieve.on_access(&2);
+        sieve.on_access(1);
+        sieve.on_access(2);
         assert_eq!(sieve.evict(), Some(3));
-        sieve.on_insert(&4, 1);
-        sieve.on_access(&4);
-        sieve.on_remove(&1);
+        insert(sieve, 4);
+        sieve.on_access(4);
+        sieve.on_remove(1);
         // 2 lost its bit in the first pass; 4 keeps its bit and survives once.
         assert_eq!(sieve.evict(), Some(2));
         assert_eq!(sieve.evict(), Some(4));
-        sieve.on_insert(&6, 1);
+        insert(sieve, 6);
         sieve.clear();
-        assert!(sieve.is_empty() && sieve.evict().is_none());
+        assert!(sieve.evict().is_none());
     }
 }

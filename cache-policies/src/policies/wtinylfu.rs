@@ -1,11 +1,7 @@
 //! Adaptive Window TinyLFU (Caffeine's eviction policy).
 
+use cache_core::{EntryInfo, EvictionPolicy};
 use std::fmt;
-use std::hash::{BuildHasher, Hash};
-
-use foldhash::fast::FixedState;
-
-use cache_core::{EvictionPolicy, Victim};
 
 use super::arena::{Arena, List, NIL};
 use super::climber::HillClimber;
@@ -20,17 +16,7 @@ const QUEUE_TRANSFER_THRESHOLD: usize = 1000;
 /// A candidate at least this popular is admitted now and then at random, so
 /// an attacker cannot pin a victim by inflating its frequency (hash flooding).
 const ADMIT_HASHDOS_THRESHOLD: u8 = 6;
-/// How a policy instance tracks its keys (see `Arena`).
-#[derive(Debug, Clone, Copy)]
-enum Tracking {
-    /// A copy of each key, hashed by the arena (the plain methods).
-    Keyed,
-    /// The caller's hash alone (the hashed methods).
-    ByHash,
-}
-
-/// Seed of the sketch's hash: fixed, so that hit ratios are reproducible
-/// from run to run (the arena's own table keeps a random seed).
+/// Mixed into the sketch's hash (see [`spread`]).
 const SKETCH_SEED: u64 = 0x5eed_cafe_f00d_d00d;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,8 +30,15 @@ enum Queue {
 struct Slot {
     queue: Queue,
     weight: u32,
-    /// The key's hash for the sketch (fixed seed).
-    spread: u64,
+}
+
+/// The sketch's hash of a key, from the store's hash: remixed so that the
+/// sketch's counters are independent of the bits the store's tables use.
+fn spread(hash: u64) -> u64 {
+    let mut x = hash ^ SKETCH_SEED;
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }
 
 /// Adaptive W-TinyLFU, after Caffeine: scan resistant, frequency aware, and
@@ -69,27 +62,27 @@ struct Slot {
 ///   (LRU-like) and frequency-heavy ones a small window (LFU-like).
 ///
 /// Weights are honoured: queue sizes are weights. Each operation is O(1)
-/// amortised. `capacity` is the weight budget the owning store evicts to; a
-/// [`PolicyStore`](crate::PolicyStore) passes each shard's share.
+/// amortised. `capacity` is the weight budget the owning store evicts to (a
+/// [`PolicyStore`](crate::PolicyStore) keeps one policy for all its shards).
 ///
 /// # Examples
 ///
 /// ```
-/// use cache_core::EvictionPolicy;
+/// use cache_core::{EntryInfo, EvictionPolicy};
 /// use cache_policies::WTinyLfu;
 ///
-/// let mut policy = WTinyLfu::new(2);
-/// policy.on_insert(&"popular", 1);
+/// let mut wtinylfu = WTinyLfu::new(2);
+/// let policy: &mut dyn EvictionPolicy<&str> = &mut wtinylfu;
+/// policy.on_insert(&EntryInfo::new(&"popular", 1, 1, None));
 /// for _ in 0..5 {
-///     policy.on_access(&"popular");
+///     policy.on_access(1);
 /// }
-/// policy.on_insert(&"one-hit", 1);
-/// policy.on_insert(&"another", 1); // the store is now over capacity
-/// let victim = policy.evict();
-/// assert_ne!(victim, Some("popular"));
+/// policy.on_insert(&EntryInfo::new(&"one-hit", 2, 1, None));
+/// policy.on_insert(&EntryInfo::new(&"another", 3, 1, None)); // now over capacity
+/// assert_ne!(policy.evict(), Some(1), "the popular entry stays");
 /// ```
-pub struct WTinyLfu<K> {
-    arena: Arena<K, Slot>,
+pub struct WTinyLfu {
+    arena: Arena<Slot>,
     window: List,
     probation: List,
     protected: List,
@@ -105,10 +98,9 @@ pub struct WTinyLfu<K> {
     /// write; it duels the probation victim on the next eviction.
     candidate: usize,
     rng: u64,
-    spread: FixedState,
 }
 
-impl<K: Hash + Eq + Clone> WTinyLfu<K> {
+impl WTinyLfu {
     /// A policy for a store holding at most `capacity` weight (entries when
     /// every weight is 1).
     #[must_use]
@@ -132,7 +124,6 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
             climber: HillClimber::new(maximum),
             candidate: NIL,
             rng: 0x2545_f491_4f6c_dd1d,
-            spread: FixedState::with_seed(SKETCH_SEED),
         }
     }
 
@@ -154,16 +145,16 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
         self.window_max
     }
 
-    /// The sketch's hash of the key at `idx` (fixed seed).
+    /// The sketch's hash of the key at `idx`.
     fn sketch_hash(&self, idx: usize) -> u64 {
-        self.arena.data(idx).spread
+        spread(self.arena.hash_of(idx))
     }
 
     fn total_weight(&self) -> u64 {
         self.window_weight + self.probation_weight + self.protected_weight
     }
 
-    fn list_mut(&mut self, queue: Queue) -> (&mut Arena<K, Slot>, &mut List, &mut u64) {
+    fn list_mut(&mut self, queue: Queue) -> (&mut Arena<Slot>, &mut List, &mut u64) {
         match queue {
             Queue::Window => (&mut self.arena, &mut self.window, &mut self.window_weight),
             Queue::Probation => (&mut self.arena, &mut self.probation, &mut self.probation_weight),
@@ -184,7 +175,7 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
     }
 
     /// Unlinks and forgets a node.
-    fn detach(&mut self, idx: usize) -> Option<K> {
+    fn detach(&mut self, idx: usize) {
         if self.candidate == idx {
             self.candidate = NIL;
         }
@@ -192,30 +183,21 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
         let (arena, list, total) = self.list_mut(queue);
         arena.unlink(list, idx);
         *total -= u64::from(weight);
-        self.arena.release(idx)
+        self.arena.release(idx);
     }
 
     /// Tracks a newly inserted key (or counts a hit if it is tracked).
-    fn insert(&mut self, key: &K, hash: u64, weight: u32, tracking: Tracking) {
+    fn insert(&mut self, hash: u64, weight: u32) {
         self.candidate = NIL;
-        let found = match tracking {
-            Tracking::Keyed => self.arena.find(hash, key),
-            Tracking::ByHash => self.arena.find_by_hash(hash),
-        };
-        if let Some(idx) = found {
+        if let Some(idx) = self.arena.find(hash) {
             self.climber.record_hit();
             self.on_hit(idx);
             return;
         }
         self.climber.record_miss();
         self.climb();
-        let spread = self.spread.hash_one(key);
-        self.sketch.increment(spread);
-        let slot = Slot { queue: Queue::Window, weight, spread };
-        let idx = match tracking {
-            Tracking::Keyed => self.arena.alloc(hash, key, slot),
-            Tracking::ByHash => self.arena.alloc_hashed(hash, slot),
-        };
+        self.sketch.increment(spread(hash));
+        let idx = self.arena.alloc(hash, Slot { queue: Queue::Window, weight });
         self.arena.push_back(&mut self.window, idx);
         self.window_weight += u64::from(weight);
         self.evict_from_window();
@@ -401,7 +383,7 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
     }
 }
 
-impl<K> fmt::Debug for WTinyLfu<K> {
+impl fmt::Debug for WTinyLfu {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WTinyLfu")
             .field("maximum", &self.maximum)
@@ -414,48 +396,19 @@ impl<K> fmt::Debug for WTinyLfu<K> {
     }
 }
 
-impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
-    // The plain methods keep a copy of each key (so `evict` can return it);
-    // the hashed methods track keys by the caller's hash alone. Either way
-    // the sketch uses its own fixed-seed hash of the key (stored in the node
-    // at insert), so hit ratios stay reproducible whatever the caller's seed.
-    fn on_insert(&mut self, key: &K, weight: u32) {
-        self.insert(key, self.arena.hash(key), weight, Tracking::Keyed);
+impl<K> EvictionPolicy<K> for WTinyLfu {
+    fn on_insert(&mut self, entry: &EntryInfo<'_, K>) {
+        self.insert(entry.hash, entry.weight);
     }
 
-    fn on_access(&mut self, key: &K) {
+    fn on_access(&mut self, hash: u64) {
         self.candidate = NIL;
-        if let Some(idx) = self.arena.get(key) {
+        if let Some(idx) = self.arena.find(hash) {
             self.access(idx);
         }
     }
 
-    fn on_update(&mut self, key: &K, _old_weight: u32, new_weight: u32) {
-        self.candidate = NIL;
-        if let Some(idx) = self.arena.get(key) {
-            self.update(idx, new_weight);
-        }
-    }
-
-    fn on_remove(&mut self, key: &K) {
-        if let Some(idx) = self.arena.get(key) {
-            self.detach(idx);
-        }
-        self.candidate = NIL;
-    }
-
-    fn on_insert_hashed(&mut self, key: &K, hash: u64, weight: u32) {
-        self.insert(key, hash, weight, Tracking::ByHash);
-    }
-
-    fn on_access_hashed(&mut self, _key: &K, hash: u64) {
-        self.candidate = NIL;
-        if let Some(idx) = self.arena.find_by_hash(hash) {
-            self.access(idx);
-        }
-    }
-
-    fn on_accesses_by_hash(&mut self, hashes: &[u64]) -> bool {
+    fn on_accesses(&mut self, hashes: &[u64]) {
         self.candidate = NIL;
         // In three passes over each batch, so that the cache misses of
         // different keys overlap: find the nodes, count them in the sketch,
@@ -466,7 +419,7 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
         for chunk in hashes.chunks(BATCH) {
             let mut nodes = [NIL; BATCH];
             for (node, &hash) in nodes.iter_mut().zip(chunk) {
-                *node = self.arena.find_by_hash(hash).unwrap_or(NIL);
+                *node = self.arena.find(hash).unwrap_or(NIL);
             }
             let nodes = &nodes[..chunk.len()];
             for &idx in nodes {
@@ -482,33 +435,27 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
                 }
             }
         }
-        true
     }
 
-    fn on_update_hashed(&mut self, _key: &K, hash: u64, _old_weight: u32, new_weight: u32) {
+    fn on_update(&mut self, entry: &EntryInfo<'_, K>, _old_weight: u32) {
         self.candidate = NIL;
-        if let Some(idx) = self.arena.find_by_hash(hash) {
-            self.update(idx, new_weight);
+        if let Some(idx) = self.arena.find(entry.hash) {
+            self.update(idx, entry.weight);
         }
     }
 
-    fn on_remove_hashed(&mut self, _key: &K, hash: u64) {
-        if let Some(idx) = self.arena.find_by_hash(hash) {
+    fn on_remove(&mut self, hash: u64) {
+        if let Some(idx) = self.arena.find(hash) {
             self.detach(idx);
         }
         self.candidate = NIL;
     }
 
-    fn evict(&mut self) -> Option<K> {
-        let victim = self.choose_victim()?;
-        self.detach(victim)
-    }
-
-    fn evict_hashed(&mut self) -> Option<Victim<K>> {
+    fn evict(&mut self) -> Option<u64> {
         let victim = self.choose_victim()?;
         let hash = self.arena.hash_of(victim);
         self.detach(victim);
-        Some(Victim::Hash(hash))
+        Some(hash)
     }
 
     fn clear(&mut self) {
@@ -520,20 +467,22 @@ impl<K: Hash + Eq + Clone + Send + 'static> EvictionPolicy<K> for WTinyLfu<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::policies::testing::{drive, insert};
     use std::collections::HashSet;
 
     /// Drives the policy like a store of `capacity` unit-weight entries.
     fn request(
-        policy: &mut WTinyLfu<u64>,
+        policy: &mut WTinyLfu,
         resident: &mut HashSet<u64>,
         key: u64,
         capacity: usize,
     ) -> bool {
+        let policy = drive(policy);
         if resident.contains(&key) {
-            policy.on_access(&key);
+            policy.on_access(key);
             return true;
         }
-        policy.on_insert(&key, 1);
+        insert(policy, key);
         resident.insert(key);
         while resident.len() > capacity {
             let victim = policy.evict().expect("tracked keys");
@@ -611,17 +560,18 @@ mod tests {
 
     #[test]
     fn evicts_every_key_once_then_nothing() {
-        let mut policy = WTinyLfu::new(4);
+        let mut wtinylfu = WTinyLfu::new(4);
+        let policy = drive(&mut wtinylfu);
         for k in 0..6u64 {
-            policy.on_insert(&k, 1);
+            insert(policy, k);
         }
-        policy.on_update(&5, 1, 3);
-        policy.on_remove(&2);
+        policy.on_update(&EntryInfo::new(&5, 5, 3, None), 1);
+        policy.on_remove(2);
         let mut seen: Vec<u64> = std::iter::from_fn(|| policy.evict()).collect();
         seen.sort_unstable();
         assert_eq!(seen, [0, 1, 3, 4, 5]);
-        policy.on_insert(&9, 1);
+        insert(policy, 9);
         policy.clear();
-        assert!(policy.is_empty());
+        assert!(wtinylfu.is_empty());
     }
 }

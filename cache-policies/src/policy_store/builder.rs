@@ -1,57 +1,53 @@
-//! Configuration of a `PolicyStore`.
+//! [`PolicyStoreBuilder`]: a `PolicyStore` with a weigher, a policy of one's
+//! choice or a given shard count.
 
 use std::fmt;
 use std::hash::Hash;
 use std::marker::PhantomData;
 
-use cache_core::{EvictionPolicy, Weigher};
+use cache_core::{Capacity, EvictionPolicy, Weigher};
 
 use super::PolicyStore;
 use crate::policies::WTinyLfu;
 
-/// Builds a [`PolicyStore`]: capacity, policy factory, optional weigher and
-/// shard count. Obtained from [`PolicyStore::builder`]; the policy is
-/// [`WTinyLfu`] unless [`policy`](Self::policy) picks another.
+/// Configures a [`PolicyStore`]; made by [`PolicyStore::builder`].
 ///
 /// # Examples
 ///
 /// ```
-/// use cache_core::{Capacity, Store, weigher_fn};
+/// use cache_core::{Store, weigher_fn};
 /// use cache_policies::{PolicyStore, Sieve};
 ///
 /// let store = PolicyStore::builder(1_000)
-///     .policy(|_shard_capacity| Sieve::new())
-///     .weigher(weigher_fn(|_key: &u32, value: &String| value.len() as u32))
+///     .weigher(weigher_fn(|_k: &u32, v: &String| v.len() as u32))
+///     .policy(|_| Sieve::new())
 ///     .shards(4)
 ///     .build();
-/// store.insert(1, "hello".to_string(), None);
-/// assert_eq!(store.weighted_size(), 5);
-/// assert_eq!(store.capacity(), Capacity::Weight(1_000));
+/// store.insert(1, "x".repeat(600), None);
+/// store.insert(2, "y".repeat(600), None); // 1,200 bytes > 1,000: one leaves
+/// assert_eq!(store.len(), 1);
+/// assert_eq!(store.shard_count(), 4);
 /// ```
+#[must_use]
 pub struct PolicyStoreBuilder<K, V, F> {
-    capacity: u64,
+    capacity: Capacity,
     factory: F,
     weigher: Option<Weigher<K, V>>,
     shards: Option<usize>,
     _types: PhantomData<fn(K, V)>,
 }
 
-impl<K, V> PolicyStoreBuilder<K, V, fn(u64) -> WTinyLfu<K>>
-where
-    K: Hash + Eq + Clone,
-{
-    pub(super) fn new(capacity: u64) -> Self {
+impl<K, V> PolicyStoreBuilder<K, V, fn(u64) -> WTinyLfu> {
+    pub(super) fn new(capacity: Capacity) -> Self {
         Self { capacity, factory: WTinyLfu::new, weigher: None, shards: None, _types: PhantomData }
     }
 }
 
 impl<K, V, F> PolicyStoreBuilder<K, V, F> {
-    /// Sets the policy: `factory` is called once per shard with that shard's
-    /// capacity (entries, or weight with a weigher) and returns its policy.
-    #[must_use]
+    /// The eviction policy, made by `factory` from the capacity.
     pub fn policy<G, P>(self, factory: G) -> PolicyStoreBuilder<K, V, G>
     where
-        G: Fn(u64) -> P,
+        G: FnOnce(u64) -> P,
         P: EvictionPolicy<K>,
     {
         PolicyStoreBuilder {
@@ -63,19 +59,26 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
         }
     }
 
-    /// Measures entries with `weigher`: the capacity becomes a weight budget.
-    #[must_use]
+    /// Counts capacity in the weight `weigher` gives each entry instead of
+    /// in entries.
     pub fn weigher(mut self, weigher: Weigher<K, V>) -> Self {
+        if let Capacity::Entries(n) = self.capacity {
+            self.capacity = Capacity::Weight(n);
+        }
         self.weigher = Some(weigher);
         self
     }
 
-    /// Overrides the number of shards (rounded up to a power of two, at most
-    /// 1024; 0 counts as 1). The default has one shard for small capacities,
-    /// so that the policy's order and the capacity are exact, and up to 64
-    /// for large ones. Each shard holds its share of the capacity, so with a
-    /// weigher an entry heavier than one share is not kept.
-    #[must_use]
+    /// Drops the bound: nothing is evicted for size, and the policy is never
+    /// consulted (hits record nothing).
+    pub fn unbounded(mut self) -> Self {
+        self.capacity = Capacity::Unbounded;
+        self
+    }
+
+    /// The number of table shards (rounded up to a power of two, 1 to
+    /// 1,024). The default is four per core, at most 64; the policy sees
+    /// the whole store whatever the count.
     pub fn shards(mut self, shards: usize) -> Self {
         self.shards = Some(shards.clamp(1, 1024).next_power_of_two());
         self
@@ -85,12 +88,12 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
     #[must_use]
     pub fn build<P>(self) -> PolicyStore<K, V, P>
     where
-        F: Fn(u64) -> P,
+        F: FnOnce(u64) -> P,
         P: EvictionPolicy<K>,
-        K: Hash + Eq + Clone,
-        V: Clone,
+        K: Hash + Eq,
     {
-        PolicyStore::from_parts(self.capacity, &self.factory, self.weigher, self.shards)
+        let policy = (self.factory)(self.capacity.limit().unwrap_or(0));
+        PolicyStore::from_parts(self.capacity, policy, self.weigher, self.shards)
     }
 }
 

@@ -1,67 +1,82 @@
-//! `PolicyStore`: a sharded, concurrent store over any eviction policy.
+//! `PolicyStore`: the store engine. Every shipped store (the default one,
+//! `LruStore`, `TtlStore`) is a configuration of it.
 //!
-//! # Design of the hit path
+//! # Parts
 //!
-//! Keys are hashed once (foldhash); bits 32.. of the hash pick a shard.
-//! Each shard holds a `RwLock` over its hash table, its own policy instance,
-//! its capacity share and a deadline queue. A hit takes the shard's *read*
-//! lock, checks the deadline (reading the clock only when the entry has one),
-//! clones the value, and records the key's hash in the shard's lossy read
-//! buffer (one `fetch_add` and one store into a fixed array: no allocation,
-//! no exclusive lock). In stores of several shards the buffer is striped by
-//! thread (4 stripes, each on its own cache lines), so two threads reading
-//! the same shard do not bounce the buffer's lines between their cores; a
-//! store of one shard keeps one buffer, in the exact order of its hits. Writes take the write lock and
-//! first drain the buffer into the policy, each thread's hits in order, so
-//! every eviction decision sees every earlier hit; a reader that fills its
-//! stripe drains the buffer itself, under the read lock, if it wins the
-//! policy's `try_lock`. In single-threaded use nothing is ever dropped, so
-//! `PolicyStore<Lru>` is an exact LRU; under contention a full buffer drops
-//! hits (the policy sees slightly fewer accesses, nothing else changes).
+//! - **Table**: entries live in a hash table split into shards (four per
+//!   core, each behind its own read-write lock); no memory is reserved for
+//!   entries before they arrive.
+//! - **One policy, one clock, one weight account** behind one mutex (the
+//!   *maintenance* state): the eviction policy sees the whole store, so a
+//!   sharded store decides exactly as its policy alone would; expiry is one
+//!   [`TimerWheel`](timer_wheel::TimerWheel); the total weight is counted
+//!   once, so any entry up to the whole capacity fits.
+//! - **Read buffer**: a hit takes its shard's *read* lock, clones the value
+//!   and records the key's hash in a lossy buffer striped by thread (one
+//!   `fetch_add` and one store, no allocation). Writes drain the buffer into
+//!   the policy before deciding anything, each thread's hits in order, so a
+//!   single-threaded `PolicyStore<Lru>` is an exact LRU; a reader that fills
+//!   its stripe drains it if the maintenance lock is free, else its hits
+//!   wait or are dropped (the policy sees fewer hits, nothing else changes).
+//!   An unbounded store never consults its policy and records no hits.
 //!
-//! Expired entries are never returned: a reader that finds one removes it
-//! (cause `Expired`); writes and `run_pending_tasks` purge entries whose
-//! deadline passed, via a per-shard min-heap of deadlines (amortised
-//! O(log n), no scans).
+//! # Invariants
+//!
+//! - Lock order: the maintenance mutex, then at most one shard lock at a
+//!   time. Every write (insert, remove, clear, purge, eviction) holds the
+//!   maintenance mutex, so the policy, the wheel and the weight account
+//!   agree with the table whenever the mutex is free. A hit takes one shard
+//!   read lock and at most `try_lock`s the mutex, so it never waits on a
+//!   writer for longer than one table operation.
+//! - Every entry with a deadline has an item in the wheel (stale items of
+//!   removed or overwritten entries are checked against the table when they
+//!   come due, and compacted away once they outnumber the entries).
+//! - `len` and `weighted_size` are atomics published under the mutex: O(1),
+//!   exact at rest once [`run_pending_tasks`](Store::run_pending_tasks) has
+//!   purged what expired.
 
 mod builder;
-mod expiry;
 mod read_buffer;
-mod shard;
+mod table;
 mod ticks;
+mod timer_wheel;
 
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
+use std::sync::atomic::{AtomicU64, Ordering};
 
-use cache_core::time::Instant;
-use cache_core::{Capacity, EvictionListener, EvictionPolicy, ListenerSlot, Store, Weigher};
+use cache_core::time::{Instant, now};
+use cache_core::{
+    Capacity, EntryInfo, Equivalent, EvictionListener, EvictionPolicy, ListenerSlot, RemovalCause,
+    Store, Weigher,
+};
 use hashbrown::DefaultHashBuilder;
+use parking_lot::Mutex;
 
 pub use builder::PolicyStoreBuilder;
-use read_buffer::STRIPES;
-use shard::{Shard, Shared};
+use read_buffer::{ReadBuffer, STRIPES};
+use table::{Entry, Table};
+use ticks::Ticks;
+use timer_wheel::TimerWheel;
 
 use crate::policies::{Fifo, Lfu, Lru, Sieve, WTinyLfu};
 
-/// Most shards chosen by default.
-const MAX_DEFAULT_SHARDS: u64 = 64;
-/// Least capacity per shard chosen by default; smaller stores get one shard.
-/// Large enough that each shard's policy sees a meaningful sample: W-TinyLFU's
-/// hill climber and sketch adapt per shard, and 64 shards of a few hundred
-/// entries each cost up to 4 points of hit ratio on the reference traces
-/// against one policy over the whole capacity.
-const MIN_SHARD_CAPACITY: u64 = 4_096;
+/// After this many victims named by the policy that the store does not hold,
+/// the store evicts an arbitrary entry instead (a misbehaving custom policy
+/// must not break the capacity bound or loop forever).
+const MAX_BOGUS_VICTIMS: u32 = 16;
 
-/// A bounded, sharded, concurrent [`Store`] whose evictions are decided by an
-/// [`EvictionPolicy`] `P` (one instance per shard).
+/// The store engine: a sharded, concurrent [`Store`] whose evictions are
+/// decided by one [`EvictionPolicy`] `P` for the whole store (W-TinyLFU by
+/// default), with expiry on a timer wheel and one weight account.
 ///
-/// Hits take a shard's read lock and never allocate: a hit clones the value
-/// and records the key's hash in the shard's lossy read buffer, which writes
-/// drain into the policy in order (so every eviction decision sees every
-/// earlier hit; under heavy contention a full buffer drops hits, which only
-/// makes the policy see fewer accesses). Capacity counts entries, or weight
-/// when built with a weigher. Stores whose capacity is below 8,192 have a
-/// single shard, so the policy's order and the bound are exact.
+/// Hits take a shard's read lock and never allocate; writes take the
+/// maintenance lock (see the module docs for the design). Capacity counts
+/// entries, or weight when built with a weigher; an entry up to the whole
+/// capacity is kept. Memory follows the entries held, never the capacity.
+/// Expired entries are never returned and are reclaimed without reads, by
+/// later writes (amortised O(1) each) or
+/// [`run_pending_tasks`](Store::run_pending_tasks).
 ///
 /// # Examples
 ///
@@ -76,33 +91,46 @@ const MIN_SHARD_CAPACITY: u64 = 4_096;
 /// let store = PolicyStore::lru(2);
 /// store.insert("a", 1, None);
 /// store.insert("b", 2, deadline_after(Duration::from_secs(5)));
-/// assert_eq!(store.get(&"a"), Some(1)); // "b" is now least recently used
+/// assert_eq!(store.get("a"), Some(1)); // "b" is now least recently used
 /// store.insert("c", 3, None);
-/// assert_eq!(store.get(&"b"), None);
+/// assert_eq!(store.get("b"), None);
 ///
 /// tokio::time::advance(Duration::from_secs(5)).await;
 /// assert_eq!(store.len(), 2);
 /// # }
 /// ```
-pub struct PolicyStore<K, V, P> {
-    shards: Box<[Shard<K, V, P>]>,
-    shard_mask: usize,
+pub struct PolicyStore<K, V, P = WTinyLfu> {
+    table: Table<K, V>,
+    state: Mutex<State<P>>,
+    reads: ReadBuffer,
     hasher: DefaultHashBuilder,
     weigher: Option<Weigher<K, V>>,
-    capacity: u64,
+    capacity: Capacity,
+    /// The weight bound (`u64::MAX` when unbounded).
+    limit: u64,
+    len: AtomicU64,
+    weight: AtomicU64,
     listeners: ListenerSlot<K, V>,
-    /// The origin of the shards' compact deadlines.
+    /// The origin of every deadline's [`Ticks`].
     epoch: Instant,
+}
+
+/// What the maintenance mutex guards.
+#[derive(Debug)]
+struct State<P> {
+    policy: P,
+    wheel: TimerWheel,
+    weight: u64,
+    len: u64,
 }
 
 impl<K, V, P> PolicyStore<K, V, P>
 where
-    K: Hash + Eq + Clone,
-    V: Clone,
+    K: Hash + Eq,
     P: EvictionPolicy<K>,
 {
-    /// A store of `capacity` entries whose shards get their policy from
-    /// `factory` (called with each shard's capacity).
+    /// A store of `capacity` entries whose policy `factory` makes (called
+    /// once, with the capacity).
     ///
     /// # Examples
     ///
@@ -118,61 +146,241 @@ where
     /// assert_eq!(store.get(&3), Some(30));
     /// ```
     #[must_use]
-    pub fn new(capacity: u64, factory: impl Fn(u64) -> P) -> Self {
-        Self::from_parts(capacity, &factory, None, None)
+    pub fn new(capacity: u64, factory: impl FnOnce(u64) -> P) -> Self {
+        Self::from_parts(Capacity::Entries(capacity), factory(capacity), None, None)
+    }
+
+    /// The engine with `policy` (the shipped configurations).
+    pub(crate) fn configured(
+        capacity: Capacity,
+        policy: P,
+        weigher: Option<Weigher<K, V>>,
+    ) -> Self {
+        Self::from_parts(capacity, policy, weigher, None)
     }
 
     fn from_parts(
-        capacity: u64,
-        factory: &dyn Fn(u64) -> P,
+        capacity: Capacity,
+        policy: P,
         weigher: Option<Weigher<K, V>>,
         shards: Option<usize>,
     ) -> Self {
-        let count = shards.unwrap_or_else(|| default_shards(capacity));
-        let count_u64 = count as u64;
-        // One shard: keep every hit in order (see `ReadBuffer`).
-        let stripes = if count > 1 { STRIPES } else { 1 };
-        let shards: Box<[Shard<K, V, P>]> = (0..count_u64)
-            .map(|i| {
-                let share = capacity / count_u64 + u64::from(i < capacity % count_u64);
-                Shard::new(share, factory(share), stripes)
-            })
-            .collect();
+        let epoch = now();
         Self {
-            shards,
-            shard_mask: count - 1,
+            table: Table::new(shards.unwrap_or_else(table::default_shard_count)),
+            state: Mutex::new(State {
+                policy,
+                wheel: TimerWheel::new(Ticks::at(epoch, epoch)),
+                weight: 0,
+                len: 0,
+            }),
+            reads: ReadBuffer::new(STRIPES),
             hasher: DefaultHashBuilder::default(),
             weigher,
             capacity,
+            limit: capacity.limit().unwrap_or(u64::MAX),
+            len: AtomicU64::new(0),
+            weight: AtomicU64::new(0),
             listeners: ListenerSlot::new(),
-            epoch: cache_core::time::now(),
+            epoch,
         }
     }
 
-    /// The number of shards.
+    /// The number of shards of the table.
     #[must_use]
     pub fn shard_count(&self) -> usize {
-        self.shards.len()
+        self.table.shards().len()
+    }
+
+    /// Whether the policy is consulted (an unbounded store never evicts).
+    #[inline]
+    fn bounded(&self) -> bool {
+        !matches!(self.capacity, Capacity::Unbounded)
     }
 
     #[inline]
-    fn locate(&self, key: &K) -> (u64, &Shard<K, V, P>) {
-        let hash = self.hasher.hash_one(key);
-        // Bits 32.. : hashbrown uses the low bits and the top 7 itself.
-        #[allow(clippy::cast_possible_truncation)]
-        let index = (hash >> 32) as usize & self.shard_mask;
-        (hash, &self.shards[index])
+    fn now(&self) -> Ticks {
+        Ticks::at(now(), self.epoch)
     }
 
-    fn shared(&self) -> Shared<'_, K, V> {
-        Shared { hasher: &self.hasher, listeners: &self.listeners, epoch: self.epoch }
+    fn hash_of(&self, key: &K) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// Applies buffered hits to the policy, each thread's in order.
+    fn drain_reads(&self, state: &mut State<P>) {
+        if self.bounded() {
+            self.reads.drain(|hashes| state.policy.on_accesses(hashes));
+        }
+    }
+
+    /// A reader filled its stripe: drain it unless a writer holds the lock.
+    #[cold]
+    fn drain_from_reader(&self) {
+        if let Some(mut state) = self.state.try_lock() {
+            self.drain_reads(&mut state);
+        }
+    }
+
+    fn publish(&self, state: &State<P>) {
+        self.len.store(state.len, Ordering::Relaxed);
+        self.weight.store(state.weight, Ordering::Relaxed);
+    }
+
+    /// Removes the entry `hash` names if `matches`, accounting for it (but
+    /// not telling the policy).
+    fn take(
+        &self,
+        state: &mut State<P>,
+        hash: u64,
+        matches: impl Fn(&Entry<K, V>) -> bool,
+    ) -> Option<Entry<K, V>> {
+        let mut entries = self.table.shard(hash).entries.write();
+        let (entry, _) = entries.find_entry(hash, |e| matches(e)).ok()?.remove();
+        drop(entries);
+        state.weight -= u64::from(entry.weight);
+        state.len -= 1;
+        Some(entry)
+    }
+
+    /// Inserts into the table and tells the policy; returns the weight the
+    /// entry replaced, if any.
+    /// (Any expired entry was purged before: an overwritten one was live.)
+    fn store_entry(&self, state: &mut State<P>, hash: u64, entry: Entry<K, V>) -> Option<u32> {
+        let bounded = self.bounded();
+        let (weight, deadline) = (entry.weight, entry.deadline);
+        let expires_at = (deadline.is_some()).then(|| deadline.instant(self.epoch));
+        let mut entries = self.table.shard(hash).entries.write();
+        if let Some(slot) = entries.find_mut(hash, |e| e.key == entry.key) {
+            let old_value = std::mem::replace(&mut slot.value, entry.value);
+            let old_weight = std::mem::replace(&mut slot.weight, weight);
+            slot.deadline = deadline;
+            if bounded {
+                let info = EntryInfo::new(&slot.key, hash, weight, expires_at);
+                state.policy.on_update(&info, old_weight);
+            }
+            self.listeners.notify(&slot.key, &old_value, RemovalCause::Replaced);
+            drop(entries);
+            state.weight = state.weight - u64::from(old_weight) + u64::from(weight);
+            return Some(old_weight);
+        }
+        let stored = entries.insert_unique(hash, entry, |e| self.hasher.hash_one(&e.key));
+        if bounded {
+            let info = EntryInfo::new(&stored.get().key, hash, weight, expires_at);
+            state.policy.on_insert(&info);
+        }
+        drop(entries);
+        state.weight += u64::from(weight);
+        state.len += 1;
+        None
+    }
+
+    /// Removes the wheel item's entry if it still has that deadline.
+    fn expire_item(&self, state: &mut State<P>, (deadline, hash): (Ticks, u64)) {
+        let expired =
+            self.take(state, hash, |e| e.deadline == deadline && self.hash_of(&e.key) == hash);
+        if let Some(entry) = expired {
+            if self.bounded() {
+                state.policy.on_remove(hash);
+            }
+            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
+        }
+    }
+
+    /// Purges every entry that expired by now (the start of every write).
+    fn purge(&self, state: &mut State<P>) {
+        if state.wheel.len() == 0 {
+            return;
+        }
+        let mut due = Vec::new();
+        state.wheel.advance(self.now(), &mut |item| due.push(item));
+        for item in due {
+            self.expire_item(state, item);
+        }
+        if state.wheel.len() > 2 * usize::try_from(state.len).unwrap_or(usize::MAX) + 64 {
+            let table = &self.table;
+            state.wheel.retain(|(deadline, hash)| {
+                table
+                    .shard(hash)
+                    .entries
+                    .read()
+                    .find(hash, |e| e.deadline == deadline && self.hash_of(&e.key) == hash)
+                    .is_some()
+            });
+        }
+    }
+
+    /// Asks the policy for victims until the store fits its capacity.
+    fn evict_to_capacity(&self, state: &mut State<P>) {
+        let mut bogus = 0;
+        while state.weight > self.limit {
+            let victim = state.policy.evict();
+            if let Some(hash) = victim {
+                if let Some(entry) = self.take(state, hash, |e| self.hash_of(&e.key) == hash) {
+                    self.listeners.notify(&entry.key, &entry.value, RemovalCause::Size);
+                    continue;
+                }
+            }
+            bogus += 1;
+            if (victim.is_none() || bogus > MAX_BOGUS_VICTIMS) && !self.evict_any(state) {
+                break;
+            }
+        }
+    }
+
+    /// Evicts some entry the policy failed to name; false when empty.
+    #[cold]
+    fn evict_any(&self, state: &mut State<P>) -> bool {
+        let found = self
+            .table
+            .shards()
+            .iter()
+            .find_map(|shard| shard.entries.read().iter().next().map(|e| self.hash_of(&e.key)));
+        let Some(hash) = found else {
+            state.weight = 0;
+            state.len = 0;
+            return false;
+        };
+        if let Some(entry) = self.take(state, hash, |e| self.hash_of(&e.key) == hash) {
+            state.policy.on_remove(hash);
+            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Size);
+        }
+        true
+    }
+
+    /// An entry heavier than the whole capacity: never kept, and the value
+    /// it would have replaced is gone too.
+    #[cold]
+    fn refuse(&self, state: &mut State<P>, hash: u64, key: &K, value: &V) {
+        if let Some(old) = self.take(state, hash, |e| e.key == *key) {
+            if self.bounded() {
+                state.policy.on_remove(hash);
+            }
+            self.listeners.notify(&old.key, &old.value, RemovalCause::Replaced);
+        }
+        self.listeners.notify(key, value, RemovalCause::Size);
+    }
+
+    /// A reader found `key` expired: remove it if it still is.
+    #[cold]
+    fn expire_read<Q: Hash + Equivalent<K> + ?Sized>(&self, hash: u64, key: &Q) {
+        let mut state = self.state.lock();
+        let now = self.now();
+        if let Some(entry) =
+            self.take(&mut state, hash, |e| key.equivalent(&e.key) && e.is_expired(now))
+        {
+            if self.bounded() {
+                state.policy.on_remove(hash);
+            }
+            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
+        }
+        self.publish(&state);
     }
 }
 
-impl<K, V> PolicyStore<K, V, WTinyLfu<K>>
+impl<K, V> PolicyStore<K, V, WTinyLfu>
 where
-    K: Hash + Eq + Clone + Send + 'static,
-    V: Clone,
+    K: Hash + Eq,
 {
     /// Starts configuring a store of `capacity` (entries, or weight once a
     /// weigher is set), with the adaptive [`WTinyLfu`] policy by default.
@@ -187,9 +395,8 @@ where
     /// store.insert(1, "one", None);
     /// assert_eq!(store.get(&1), Some("one"));
     /// ```
-    #[must_use]
-    pub fn builder(capacity: u64) -> PolicyStoreBuilder<K, V, fn(u64) -> WTinyLfu<K>> {
-        PolicyStoreBuilder::new(capacity)
+    pub fn builder(capacity: u64) -> PolicyStoreBuilder<K, V, fn(u64) -> WTinyLfu> {
+        PolicyStoreBuilder::new(Capacity::Entries(capacity))
     }
 
     /// A store of `capacity` entries with the adaptive [`WTinyLfu`] policy.
@@ -202,180 +409,202 @@ where
     ///
     /// let store = PolicyStore::tinylfu(10_000);
     /// store.insert("k", 1, None);
-    /// assert!(store.contains_key(&"k"));
+    /// assert!(store.contains_key("k"));
     /// ```
     #[must_use]
     pub fn tinylfu(capacity: u64) -> Self {
         Self::new(capacity, WTinyLfu::new)
     }
-}
 
-impl<K, V> PolicyStore<K, V, Lru<K>>
-where
-    K: Hash + Eq + Clone + Send + 'static,
-    V: Clone,
-{
-    /// A store of `capacity` entries with exact [`Lru`] eviction (exact
-    /// across the whole store when it has one shard, i.e. capacity < 8,192).
+    /// A store without a bound: nothing is evicted for size, the policy is
+    /// never consulted and hits record nothing (no exclusive lock on a
+    /// hit); expired entries are still reclaimed without reads.
     ///
     /// # Examples
     ///
     /// ```
-    /// use cache_core::Store;
+    /// use cache_core::{Capacity, Store};
     /// use cache_policies::PolicyStore;
     ///
-    /// let store = PolicyStore::lru(1);
-    /// store.insert(1, 1, None);
-    /// store.insert(2, 2, None);
-    /// assert_eq!((store.get(&1), store.get(&2)), (None, Some(2)));
+    /// let store = PolicyStore::unbounded();
+    /// for key in 0..1_000 {
+    ///     store.insert(key, (), None);
+    /// }
+    /// assert_eq!((store.len(), store.capacity()), (1_000, Capacity::Unbounded));
     /// ```
     #[must_use]
-    pub fn lru(capacity: u64) -> Self {
-        Self::new(capacity, |_| Lru::new())
+    pub fn unbounded() -> Self {
+        Self::from_parts(Capacity::Unbounded, WTinyLfu::new(0), None, None)
     }
 }
 
-impl<K, V> PolicyStore<K, V, Sieve<K>>
-where
-    K: Hash + Eq + Clone + Send + 'static,
-    V: Clone,
-{
-    /// A store of `capacity` entries with [`Sieve`] eviction.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use cache_core::Store;
-    /// use cache_policies::PolicyStore;
-    ///
-    /// let store = PolicyStore::sieve(2);
-    /// store.insert(1, (), None);
-    /// store.insert(2, (), None);
-    /// store.get(&1);
-    /// store.insert(3, (), None);
-    /// assert!(store.contains_key(&1) && !store.contains_key(&2));
-    /// ```
-    #[must_use]
-    pub fn sieve(capacity: u64) -> Self {
-        Self::new(capacity, |_| Sieve::new())
-    }
+macro_rules! policy_constructor {
+    ($policy:ident, $name:ident, $what:literal, $example:literal) => {
+        impl<K, V> PolicyStore<K, V, $policy>
+        where
+            K: Hash + Eq,
+        {
+            #[doc = concat!("A store of `capacity` entries with ", $what, " eviction.")]
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use cache_core::Store;
+            /// use cache_policies::PolicyStore;
+            ///
+            #[doc = $example]
+            /// ```
+            #[must_use]
+            pub fn $name(capacity: u64) -> Self {
+                Self::new(capacity, |_| $policy::new())
+            }
+        }
+    };
 }
 
-impl<K, V> PolicyStore<K, V, Fifo<K>>
-where
-    K: Hash + Eq + Clone + Send + 'static,
-    V: Clone,
-{
-    /// A store of `capacity` entries with [`Fifo`] eviction.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use cache_core::Store;
-    /// use cache_policies::PolicyStore;
-    ///
-    /// let store = PolicyStore::fifo(1);
-    /// store.insert(1, (), None);
-    /// store.insert(2, (), None);
-    /// assert!(!store.contains_key(&1));
-    /// ```
-    #[must_use]
-    pub fn fifo(capacity: u64) -> Self {
-        Self::new(capacity, |_| Fifo::new())
-    }
-}
-
-impl<K, V> PolicyStore<K, V, Lfu<K>>
-where
-    K: Hash + Eq + Clone + Send + 'static,
-    V: Clone,
-{
-    /// A store of `capacity` entries with [`Lfu`] (LFU-DA) eviction.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use cache_core::Store;
-    /// use cache_policies::PolicyStore;
-    ///
-    /// let store = PolicyStore::lfu(2);
-    /// store.insert(1, (), None);
-    /// store.insert(2, (), None);
-    /// store.get(&1);
-    /// store.insert(3, (), None);
-    /// assert!(store.contains_key(&1) && !store.contains_key(&2));
-    /// ```
-    #[must_use]
-    pub fn lfu(capacity: u64) -> Self {
-        Self::new(capacity, |_| Lfu::new())
-    }
-}
-
-/// One shard below `2 * MIN_SHARD_CAPACITY`, then as many power-of-two
-/// shards as keep at least `MIN_SHARD_CAPACITY` each, up to 64.
-fn default_shards(capacity: u64) -> usize {
-    let fitting = (capacity / MIN_SHARD_CAPACITY).clamp(1, MAX_DEFAULT_SHARDS);
-    // Largest power of two not above `fitting`.
-    let count = 1u64 << (63 - fitting.leading_zeros());
-    usize::try_from(count).unwrap_or(1)
-}
+policy_constructor!(
+    Lru,
+    lru,
+    "exact [`Lru`]",
+    "let store = PolicyStore::lru(1);\nstore.insert(1, 1, None);\nstore.insert(2, 2, None);\nassert_eq!((store.get(&1), store.get(&2)), (None, Some(2)));"
+);
+policy_constructor!(
+    Sieve,
+    sieve,
+    "[`Sieve`]",
+    "let store = PolicyStore::sieve(2);\nstore.insert(1, (), None);\nstore.insert(2, (), None);\nstore.get(&1);\nstore.insert(3, (), None);\nassert!(store.contains_key(&1) && !store.contains_key(&2));"
+);
+policy_constructor!(
+    Fifo,
+    fifo,
+    "[`Fifo`]",
+    "let store = PolicyStore::fifo(1);\nstore.insert(1, (), None);\nstore.insert(2, (), None);\nassert!(!store.contains_key(&1));"
+);
+policy_constructor!(
+    Lfu,
+    lfu,
+    "[`Lfu`] (LFU-DA)",
+    "let store = PolicyStore::lfu(2);\nstore.insert(1, (), None);\nstore.insert(2, (), None);\nstore.get(&1);\nstore.insert(3, (), None);\nassert!(store.contains_key(&1) && !store.contains_key(&2));"
+);
 
 impl<K, V, P> Store<K, V> for PolicyStore<K, V, P>
 where
-    K: Hash + Eq + Clone + Send + Sync,
+    K: Hash + Eq + Send + Sync,
     V: Clone + Send + Sync,
     P: EvictionPolicy<K>,
 {
     #[inline]
-    fn get(&self, key: &K) -> Option<V> {
-        let (hash, shard) = self.locate(key);
-        shard.get(hash, key, &self.shared())
+    fn get<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
+        let hash = self.hasher.hash_one(key);
+        let entries = self.table.shard(hash).entries.read();
+        let entry = entries.find(hash, |e| key.equivalent(&e.key))?;
+        if entry.deadline.is_some() && entry.is_expired(self.now()) {
+            drop(entries);
+            self.expire_read(hash, key);
+            return None;
+        }
+        let value = entry.value.clone();
+        drop(entries);
+        if self.bounded() && self.reads.record(hash) {
+            self.drain_from_reader();
+        }
+        Some(value)
     }
 
-    fn contains_key(&self, key: &K) -> bool {
-        let (hash, shard) = self.locate(key);
-        shard.contains(hash, key, &self.shared())
+    fn contains_key<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> bool {
+        let hash = self.hasher.hash_one(key);
+        let entries = self.table.shard(hash).entries.read();
+        entries
+            .find(hash, |e| key.equivalent(&e.key))
+            .is_some_and(|e| !e.deadline.is_some() || !e.is_expired(self.now()))
     }
 
     fn insert(&self, key: K, value: V, expires_at: Option<Instant>) {
         let weight = self.weigher.as_ref().map_or(1, |w| w.weigh(&key, &value));
-        let (hash, shard) = self.locate(&key);
-        shard.insert(hash, key, value, expires_at, weight, &self.shared());
+        let hash = self.hash_of(&key);
+        let deadline = Ticks::of(expires_at, self.epoch);
+        let mut state = self.state.lock();
+        self.drain_reads(&mut state);
+        self.purge(&mut state);
+        if u64::from(weight) > self.limit || self.limit == 0 {
+            // Heavier than the whole capacity, or a capacity of 0.
+            self.refuse(&mut state, hash, &key, &value);
+            self.publish(&state);
+            return;
+        }
+        self.store_entry(&mut state, hash, Entry { key, value, deadline, weight });
+        if deadline.is_some() {
+            state.wheel.schedule(deadline, hash);
+            // Already expired on arrival: it leaves at once.
+            self.purge(&mut state);
+        }
+        self.evict_to_capacity(&mut state);
+        self.publish(&state);
     }
 
-    fn remove(&self, key: &K) -> Option<V> {
-        let (hash, shard) = self.locate(key);
-        shard.remove(hash, key, &self.shared())
+    fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
+        let hash = self.hasher.hash_one(key);
+        let mut state = self.state.lock();
+        self.drain_reads(&mut state);
+        self.purge(&mut state);
+        let entry = self.take(&mut state, hash, |e| key.equivalent(&e.key));
+        self.publish(&state);
+        let entry = entry?;
+        if self.bounded() {
+            state.policy.on_remove(hash);
+        }
+        drop(state);
+        if entry.is_expired(self.now()) {
+            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
+            None
+        } else {
+            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Explicit);
+            Some(entry.value)
+        }
     }
 
     fn clear(&self) {
-        let shared = self.shared();
-        for shard in &self.shards {
-            shard.clear(&shared);
+        let mut state = self.state.lock();
+        self.reads.drain(|_| {});
+        self.purge(&mut state);
+        let now = self.now();
+        for shard in self.table.shards() {
+            let drained: Vec<Entry<K, V>> = shard.entries.write().drain().collect();
+            for entry in drained {
+                let cause = if entry.is_expired(now) {
+                    RemovalCause::Expired
+                } else {
+                    RemovalCause::Explicit
+                };
+                self.listeners.notify(&entry.key, &entry.value, cause);
+            }
         }
+        state.policy.clear();
+        state.wheel.clear();
+        state.weight = 0;
+        state.len = 0;
+        self.publish(&state);
     }
 
     fn run_pending_tasks(&self) {
-        let shared = self.shared();
-        for shard in &self.shards {
-            shard.run_pending_tasks(&shared);
-        }
+        let mut state = self.state.lock();
+        self.drain_reads(&mut state);
+        self.purge(&mut state);
+        self.publish(&state);
     }
 
+    #[inline]
     fn len(&self) -> u64 {
-        self.shards.iter().map(|s| s.len() as u64).sum()
+        self.len.load(Ordering::Relaxed)
     }
 
+    #[inline]
     fn weighted_size(&self) -> u64 {
-        self.shards.iter().map(Shard::weighted_size).sum()
+        self.weight.load(Ordering::Relaxed)
     }
 
     fn capacity(&self) -> Capacity {
-        if self.weigher.is_some() {
-            Capacity::Weight(self.capacity)
-        } else {
-            Capacity::Entries(self.capacity)
-        }
+        self.capacity
     }
 
     fn add_eviction_listener(&self, listener: EvictionListener<K, V>) {
@@ -388,21 +617,8 @@ impl<K, V, P> fmt::Debug for PolicyStore<K, V, P> {
         f.debug_struct("PolicyStore")
             .field("capacity", &self.capacity)
             .field("weighted", &self.weigher.is_some())
-            .field("shards", &self.shards.len())
+            .field("shards", &self.table.shards().len())
+            .field("len", &self.len.load(Ordering::Relaxed))
             .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn small_stores_have_one_shard_and_large_ones_up_to_64() {
-        assert_eq!(default_shards(0), 1);
-        assert_eq!(default_shards(8_191), 1);
-        assert_eq!(default_shards(8_192), 2);
-        assert_eq!(default_shards(100_000), 16);
-        assert_eq!(default_shards(u64::MAX), 64);
     }
 }

@@ -32,6 +32,27 @@ impl Ticks {
     }
 
     /// Whether this is a deadline (not [`Ticks::NONE`]).
+    /// The instant these ticks stand for (`epoch` as for [`at`](Self::at)).
+    pub(crate) fn instant(self, epoch: Instant) -> Instant {
+        const BIAS: u64 = 1 << 63;
+        if self.0 >= BIAS {
+            epoch + std::time::Duration::from_nanos(self.0 - BIAS)
+        } else {
+            epoch.checked_sub(std::time::Duration::from_nanos(BIAS - self.0)).unwrap_or(epoch)
+        }
+    }
+
+    /// The raw biased nanoseconds (the timer wheel's time scale).
+    pub(crate) const fn get(self) -> u64 {
+        self.0
+    }
+
+    /// Ticks from raw biased nanoseconds (tests).
+    #[cfg(test)]
+    pub(crate) const fn from_raw(raw: u64) -> Self {
+        Self(raw)
+    }
+
     pub(crate) const fn is_some(self) -> bool {
         self.0 != 0
     }

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cache_core::time::Instant;
-use cache_core::{RemovalCause, Store};
+use cache_core::{DynStore, RemovalCause, Store};
 use proptest::prelude::*;
 
 /// One step of a test run.
@@ -44,7 +44,7 @@ pub fn weight_of(value: u32) -> u32 {
 pub type Event = (u8, u32, RemovalCause);
 
 /// Collects the removals a store reports.
-pub fn record_removals(store: &dyn Store<u8, u32>) -> Arc<Mutex<Vec<Event>>> {
+pub fn record_removals(store: &dyn DynStore<u8, u32>) -> Arc<Mutex<Vec<Event>>> {
     let events = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&events);
     store.add_eviction_listener(Arc::new(move |k, v, cause| {
@@ -144,6 +144,7 @@ impl LruModel {
     }
 
     pub fn remove(&mut self, key: u8, now: Instant) -> Option<u32> {
+        self.purge(now);
         let slot = self.slots.remove(self.position(key)?);
         if Self::expired(&slot, now) {
             self.events.push((slot.key, slot.value, RemovalCause::Expired));
@@ -155,6 +156,7 @@ impl LruModel {
     }
 
     pub fn clear(&mut self, now: Instant) {
+        self.purge(now);
         for slot in self.slots.drain(..) {
             let cause = if Self::expired(&slot, now) {
                 RemovalCause::Expired

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cache_core::time::Instant;
-use cache_core::{RemovalCause, Store};
+use cache_core::{DynStore, RemovalCause, Store};
 use parking_lot::Mutex;
 use proptest::prelude::*;
 use tokio::runtime::Runtime;
@@ -22,7 +22,7 @@ pub(crate) struct Recorder {
 
 impl Recorder {
     /// A recorder listening to `store`.
-    pub(crate) fn attach(store: &dyn Store<u8, u32>) -> Self {
+    pub(crate) fn attach(store: &dyn DynStore<u8, u32>) -> Self {
         let recorder = Self::default();
         let events = Arc::clone(&recorder.events);
         store.add_eviction_listener(Arc::new(move |key, value, cause| {

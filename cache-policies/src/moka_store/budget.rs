@@ -19,16 +19,6 @@ impl<K, V> Budget<K, V> {
         Self { limit, weigher }
     }
 
-    /// The same budget with another limit.
-    pub(crate) fn with_limit(self, limit: Option<u64>) -> Self {
-        Self { limit, ..self }
-    }
-
-    /// The same budget with a weigher.
-    pub(crate) fn with_weigher(self, weigher: Weigher<K, V>) -> Self {
-        Self { weigher: Some(weigher), ..self }
-    }
-
     /// The bound: entries, or weight with a weigher; `None` when unbounded.
     pub(crate) fn limit(&self) -> Option<u64> {
         self.limit
@@ -51,12 +41,6 @@ impl<K, V> Budget<K, V> {
     #[inline]
     pub(crate) fn admits(&self, weight: u32) -> bool {
         self.limit.is_none_or(|limit| limit > 0 && u64::from(weight) <= limit)
-    }
-
-    /// Whether a total weight of `total` breaks the bound.
-    #[inline]
-    pub(crate) fn is_exceeded_by(&self, total: u64) -> bool {
-        self.limit.is_some_and(|limit| total > limit)
     }
 
     /// The bound as reported by [`cache_core::Store::capacity`].
@@ -86,17 +70,14 @@ mod tests {
         assert_eq!(entries.capacity(), Capacity::Entries(3));
         assert_eq!(entries.weigh(&1, &200), 1);
         assert!(entries.admits(1));
-        assert!(entries.is_exceeded_by(4));
-        assert!(!entries.is_exceeded_by(3));
 
-        let weighted = entries.with_weigher(weigher_fn(|_: &u8, v: &u8| u32::from(*v)));
+        let weighted = Budget::new(Some(3), Some(weigher_fn(|_: &u8, v: &u8| u32::from(*v))));
         assert_eq!(weighted.capacity(), Capacity::Weight(3));
         assert!(!weighted.admits(4));
 
-        let unbounded = weighted.with_limit(None);
+        let unbounded = Budget::<u8, u8>::new(None, None);
         assert_eq!(unbounded.capacity(), Capacity::Unbounded);
         assert!(unbounded.admits(u32::MAX));
-        assert!(!unbounded.is_exceeded_by(u64::MAX));
     }
 
     #[test]

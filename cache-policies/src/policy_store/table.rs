@@ -1,0 +1,68 @@
+//! The engine's entries: a hash table split into shards, each behind its own
+//! read-write lock, so concurrent hits on different shards share no lock.
+
+use hashbrown::HashTable;
+use parking_lot::RwLock;
+
+use super::ticks::Ticks;
+
+/// An entry: 32 bytes for `u64` keys and values. Its hash is not stored
+/// (paths that find entries by hash alone, which are off the hit path,
+/// rehash the key).
+#[derive(Debug)]
+pub(crate) struct Entry<K, V> {
+    pub(crate) key: K,
+    pub(crate) value: V,
+    pub(crate) deadline: Ticks,
+    pub(crate) weight: u32,
+}
+
+impl<K, V> Entry<K, V> {
+    pub(crate) fn is_expired(&self, now: Ticks) -> bool {
+        self.deadline.has_passed(now)
+    }
+}
+
+/// One shard, on its own cache lines so that two threads reading different
+/// shards never bounce a line between their cores.
+#[derive(Debug)]
+#[repr(align(128))]
+pub(crate) struct Shard<K, V> {
+    pub(crate) entries: RwLock<HashTable<Entry<K, V>>>,
+}
+
+/// Every shard of a store; a key's shard is picked by bits 32.. of its hash
+/// (hashbrown uses the low bits and the top 7 itself).
+#[derive(Debug)]
+pub(crate) struct Table<K, V> {
+    shards: Box<[Shard<K, V>]>,
+    mask: usize,
+}
+
+impl<K, V> Table<K, V> {
+    /// `count` shards (a power of two), all empty: no memory is reserved for
+    /// entries until they arrive.
+    pub(crate) fn new(count: usize) -> Self {
+        debug_assert!(count.is_power_of_two());
+        let shards = (0..count).map(|_| Shard { entries: RwLock::new(HashTable::new()) }).collect();
+        Self { shards, mask: count - 1 }
+    }
+
+    #[inline]
+    pub(crate) fn shard(&self, hash: u64) -> &Shard<K, V> {
+        #[allow(clippy::cast_possible_truncation)]
+        let index = (hash >> 32) as usize & self.mask;
+        &self.shards[index]
+    }
+
+    pub(crate) fn shards(&self) -> &[Shard<K, V>] {
+        &self.shards
+    }
+}
+
+/// Shards chosen by default: four per core (so that two threads rarely read
+/// the same shard), at most 64; the count does not depend on the capacity.
+pub(crate) fn default_shard_count() -> usize {
+    let cores = std::thread::available_parallelism().map_or(4, std::num::NonZero::get);
+    (cores * 4).clamp(1, 64).next_power_of_two()
+}
