@@ -6,10 +6,17 @@
 //! ```text
 //! cargo run --release -p benches --bin memory -- [--entries N] [--json]
 //! ```
+//!
+//! A second table checks that memory follows what a cache holds, never its
+//! budget: each case runs in a child process of its own (this binary with
+//! `--case NAME`) and reports the resident set (RSS, from `/proc/self/statm`)
+//! and the live heap it added.
 #![forbid(unsafe_code)]
 
 use std::alloc::System;
 use std::process::ExitCode;
+
+use std::time::Instant;
 
 use cache_core::Store;
 use cache_facade::AsyncCache;
@@ -57,11 +64,98 @@ fn store<S: Store<u64, u64>>(n: u64, build: impl FnOnce() -> S) -> (u64, f64) {
     )
 }
 
+/// The resident set of this process, in bytes (Linux; 0 elsewhere).
+fn rss() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+/// The budget cases: (name, `max_capacity`, entries of 64-byte values).
+const CASES: [(&str, u64, u64); 4] = [
+    ("bytes-16MiB", 16 << 20, 100_000),
+    ("bytes-1GiB", 1 << 30, 100_000),
+    ("bytes-u64max", u64::MAX, 100_000),
+    ("build-u64max", u64::MAX, 0),
+];
+
+/// Runs one budget case in this process: a byte-weighted default cache of
+/// `u64 -> Vec<u8>` (64 bytes) filled with `entries` keys. Prints one JSON
+/// line: RSS and heap added, build time, entries held.
+fn run_case(name: &str) -> ExitCode {
+    let Some(&(_, budget, entries)) = CASES.iter().find(|(n, _, _)| *n == name) else {
+        eprintln!("memory: unknown case {name}");
+        return ExitCode::from(2);
+    };
+    let (rss_before, heap_before) = (rss(), live());
+    let started = Instant::now();
+    let cache: AsyncCache<u64, Vec<u8>> = AsyncCache::builder()
+        .max_capacity(budget)
+        .weigher(|_, v: &Vec<u8>| u32::try_from(v.len()).unwrap_or(u32::MAX))
+        .build()
+        .expect("cache");
+    let build_us = started.elapsed().as_secs_f64() * 1e6;
+    let build_heap = live() - heap_before;
+    for k in 0..entries {
+        benches::workload::poll_now(cache.insert(k, vec![0u8; 64]));
+    }
+    let held = cache.len();
+    let (rss_added, heap_added) = (rss().saturating_sub(rss_before), live() - heap_before);
+    println!(
+        "{{\"case\":\"{name}\",\"budget\":{budget},\"entries\":{held},\"build_us\":{build_us:.1},\"build_heap\":{build_heap},\"rss_added\":{rss_added},\"heap_added\":{heap_added}}}"
+    );
+    drop(cache);
+    ExitCode::SUCCESS
+}
+
+/// Runs every budget case in a child process and prints their table.
+fn budget_table() -> Result<String, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut out = String::from(
+        "### Memory follows contents, not the budget (one process per case)\n\n\
+         default store, byte weigher, `u64 -> Vec<u8>` of 64 bytes\n\n\
+         | case | max_capacity | entries held | build | heap at build | RSS added | heap added |\n\
+         |---|--:|--:|--:|--:|--:|--:|\n",
+    );
+    for (name, budget, _) in CASES {
+        let run = std::process::Command::new(&exe)
+            .args(["--case", name])
+            .output()
+            .map_err(|e| e.to_string())?;
+        let line = String::from_utf8_lossy(&run.stdout).trim().to_owned();
+        let field = |key: &str| -> String {
+            let tail = line.split(&format!("\"{key}\":")).nth(1).unwrap_or("?");
+            tail.split([',', '}']).next().unwrap_or("?").to_owned()
+        };
+        let mib = |key: &str| {
+            field(key)
+                .parse::<f64>()
+                .map_or("?".to_owned(), |b| format!("{:.1} MiB", b / 1_048_576.0))
+        };
+        let budget = if budget == u64::MAX {
+            "u64::MAX".to_owned()
+        } else {
+            format!("{} MiB", budget >> 20)
+        };
+        out.push_str(&format!(
+            "| {name} | {budget} | {} | {} µs | {} | {} | {} |\n",
+            field("entries"),
+            field("build_us"),
+            mib("build_heap"),
+            mib("rss_added"),
+            mib("heap_added"),
+        ));
+    }
+    Ok(out)
+}
+
 fn main() -> ExitCode {
     let (mut n, mut as_json) = (100_000u64, false);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let r = match arg.as_str() {
+            "--case" => return run_case(&args.next().unwrap_or_default()),
             "--entries" => benches::parse_flag(&arg, args.next()).map(|v| n = v),
             "--json" => {
                 as_json = true;
@@ -151,6 +245,10 @@ fn main() -> ExitCode {
     );
     for (name, (held, bytes)) in rows {
         println!("| `{name}` | {held} | {bytes:.1} |");
+    }
+    match budget_table() {
+        Ok(table) => println!("\n{table}"),
+        Err(e) => eprintln!("memory: the budget cases could not run: {e}"),
     }
     ExitCode::SUCCESS
 }
