@@ -27,7 +27,7 @@ use crate::error::BuildError;
 /// | [`loader`](Self::loader) / [`batch_loader`](Self::batch_loader) | none |
 /// | [`batch_window`](Self::batch_window) / [`max_batch_size`](Self::max_batch_size) | 5 ms / 100 |
 /// | [`max_batches_in_flight`](Self::max_batches_in_flight) | no cap |
-/// | [`load_timeout`](Self::load_timeout) | none |
+/// | [`load_timeout`](Self::load_timeout) | none: a loader that never finishes blocks its key until it is removed, inserted or cleared |
 /// | [`warmup_concurrency`](Self::warmup_concurrency) | 16 |
 ///
 /// # Examples
@@ -161,16 +161,36 @@ where
         self
     }
 
-    /// The most batches loading at once (default: no cap). Requires a
-    /// [`batch_loader`](Self::batch_loader).
+    /// The most batches loading at once (default: no cap); further batches
+    /// wait for a slot, within the [`load_timeout`](Self::load_timeout) when
+    /// one is set. At most [`tokio::sync::Semaphore::MAX_PERMITS`]. Requires
+    /// a [`batch_loader`](Self::batch_loader).
     pub fn max_batches_in_flight(mut self, max: usize) -> Self {
         self.max_batches_in_flight = Some(max);
         self
     }
 
-    /// A time limit for each load and each batch; an elapsed load fails its
-    /// callers with [`CacheError::Timeout`](crate::error::CacheError::Timeout).
-    /// Unset: none.
+    /// A time limit on every caller's wait for a load; when it elapses the
+    /// callers fail with [`CacheError::Timeout`](crate::error::CacheError::Timeout),
+    /// nothing is stored, and the next request loads again.
+    ///
+    /// - For [`get_with`](AsyncCache::get_with), [`load`](AsyncCache::load)
+    ///   and warmup it bounds the load, counted from its start.
+    /// - For [`get_batched`](AsyncCache::get_batched) and
+    ///   [`get_many`](AsyncCache::get_many) it bounds the caller's whole
+    ///   wait: it counts from the request of the batch's first key, so it
+    ///   covers the [`batch_window`](Self::batch_window), the wait for a
+    ///   slot under [`max_batches_in_flight`](Self::max_batches_in_flight)
+    ///   and the `load_batch` call. The window must therefore be shorter than
+    ///   the timeout.
+    ///
+    /// **Unset (the default): no limit.** A loader that never finishes (a
+    /// query stuck on a lock, a connection that never answers) then blocks
+    /// its key for good: every later caller of that key joins the stuck
+    /// load and waits with it, until [`remove`](AsyncCache::remove),
+    /// [`insert`](AsyncCache::insert) or [`clear`](AsyncCache::clear)
+    /// detaches it. Set a timeout whenever the loader talks to anything that
+    /// can hang.
     pub fn load_timeout(mut self, timeout: Duration) -> Self {
         self.load_timeout = Some(timeout);
         self
@@ -193,8 +213,10 @@ where
     /// `max_capacity` is 0, or differs from the bound of the given `store`;
     /// `weigher` is set together with a `store`, or without `max_capacity`;
     /// `default_ttl` or `load_timeout` is zero; a batching setting is given
-    /// without a `batch_loader`, or is out of range; `warmup_concurrency` is
-    /// 0.
+    /// without a `batch_loader`, or is out of range (`max_batch_size` or
+    /// `max_batches_in_flight` of 0, `max_batches_in_flight` above
+    /// [`tokio::sync::Semaphore::MAX_PERMITS`], a `batch_window` over an
+    /// hour or not shorter than `load_timeout`); `warmup_concurrency` is 0.
     pub fn build(self) -> Result<AsyncCache<K, V>, BuildError> {
         let name = self.name.unwrap_or_else(|| "default".to_owned());
         if name.is_empty() {
