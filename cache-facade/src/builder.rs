@@ -129,6 +129,11 @@ where
     }
 
     /// As [`store`](Self::store), for a store already shared behind an `Arc`.
+    ///
+    /// Several caches may share one store: each counts its own lookups and
+    /// loads, while the store's evictions are counted once, by the first
+    /// live cache built over it (the others report none), so their sum is
+    /// the store's.
     pub fn shared_store(mut self, store: Arc<dyn Store<K, V>>) -> Self {
         self.store = Some(HeldStore::shared(store));
         self
@@ -204,8 +209,10 @@ where
 
     /// Builds the cache.
     ///
-    /// Install a `metrics` recorder before calling it: the cache registers its
-    /// metric handles here.
+    /// The cache registers its metric handles here, with the current
+    /// `metrics` recorder; a global recorder installed later is picked up
+    /// within [`FLUSH_INTERVAL`](cache_metrics::FLUSH_INTERVAL) (see
+    /// [`cache_metrics`]).
     ///
     /// # Errors
     ///
@@ -264,7 +271,9 @@ where
         )?;
 
         let metrics = Arc::new(CacheMetrics::new(name.clone()));
-        store.add_eviction_listener(metrics.eviction_listener());
+        if crate::shared_evictions::first_cache_over(&store) {
+            store.add_eviction_listener(metrics.eviction_listener());
+        }
         let observer: Arc<dyn LoadObserver> = Arc::clone(&metrics) as _;
         let flights = SingleFlight::with_observer(observer);
         let commit = committer(&store, self.default_ttl);

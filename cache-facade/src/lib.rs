@@ -59,6 +59,7 @@ mod direct_store;
 pub mod error;
 mod loading;
 mod memoize;
+mod shared_evictions;
 mod warmup;
 
 pub use builder::AsyncCacheBuilder;
@@ -169,6 +170,10 @@ pub use cache_core::{
     weigher_fn,
 };
 pub use cache_loader::{WarmupFailure, WarmupReport};
+/// The `metrics` crate the caches record to, so an exporter can be matched
+/// to its version: install its recorder with
+/// `cache_facade::metrics::set_global_recorder`.
+pub use cache_metrics::metrics;
 pub use cache_metrics::{Evictions, LoadErrors, MetricsSnapshot};
 pub use cache_policies::{
     Fifo, Lfu, Lru, LruStore, MokaStore, PolicyStore, PolicyStoreBuilder, Sieve, TtlStore, WTinyLfu,
