@@ -84,7 +84,15 @@ pub enum CacheError {
         /// The panic message, if the payload was a string.
         message: Option<Arc<str>>,
     },
-    /// The load did not finish within the configured load timeout.
+    /// The loader returned a value, but storing it panicked (a weigher, an
+    /// eviction listener or a custom store panicked). Nothing was stored; the
+    /// message is the panic payload when it was a string.
+    StorePanicked {
+        /// The panic message, if the payload was a string.
+        message: Option<Arc<str>>,
+    },
+    /// The caller's wait exceeded the configured load timeout: the load (or
+    /// the batch, including its wait for a slot) did not finish in time.
     Timeout {
         /// The timeout that elapsed.
         after: Duration,
@@ -136,6 +144,12 @@ impl fmt::Display for CacheError {
             Self::Load(e) => write!(f, "loader failed: {e}"),
             Self::LoaderPanicked { message: Some(m) } => write!(f, "loader panicked: {m}"),
             Self::LoaderPanicked { message: None } => f.write_str("loader panicked"),
+            Self::StorePanicked { message: Some(m) } => {
+                write!(f, "storing the loaded value panicked: {m}")
+            }
+            Self::StorePanicked { message: None } => {
+                f.write_str("storing the loaded value panicked")
+            }
             Self::Timeout { after } => write!(f, "load timed out after {after:?}"),
             Self::LoadCancelled => f.write_str("load cancelled before it finished"),
             Self::NotFound => f.write_str("batch loader returned no value for the key"),
@@ -186,6 +200,8 @@ mod tests {
             CacheError::NotFound,
             CacheError::NoLoader,
             CacheError::NoBatchLoader,
+            CacheError::StorePanicked { message: Some("weigher".into()) },
+            CacheError::StorePanicked { message: None },
         ];
         for kind in &kinds {
             let msg = kind.to_string();
@@ -195,5 +211,7 @@ mod tests {
         }
         assert!(kinds[0].is_panic() && kinds[2].is_timeout());
         assert_eq!(kinds[2].to_string(), "load timed out after 5ms");
+        assert_eq!(kinds[7].to_string(), "storing the loaded value panicked: weigher");
+        assert!(!kinds[7].is_panic(), "is_panic is about the loader");
     }
 }

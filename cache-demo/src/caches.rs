@@ -1,6 +1,7 @@
 //! Building the demo's caches over the store chosen with `--store`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use cache_facade::{
     AsyncCache, AsyncCacheBuilder, DynStore, LruStore, MokaStore, PolicyStore, TtlStore,
@@ -31,11 +32,36 @@ pub(crate) fn store(kind: StoreKind, capacity: u64) -> DemoStore {
     }
 }
 
+/// How long a caller waits for a product load (or a batch of them) before it
+/// fails: without a load timeout a query that never returns would block its
+/// product for every later request. Far above any load of a healthy run (a
+/// few simulated round trips, plus the wait for a pool connection).
+pub(crate) const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// A builder for a product cache named `name` (the `cache` label of its
-/// metrics), over the store, capacity and TTL of the options.
+/// metrics), over the store, capacity and TTL of the options, with the
+/// [`LOAD_TIMEOUT`].
 pub(crate) fn builder(name: &str, options: &Options) -> AsyncCacheBuilder<u64, Row, DemoStore> {
     AsyncCache::builder()
         .name(name)
         .shared_store(store(options.store, options.capacity))
         .default_ttl(options.ttl())
+        .load_timeout(LOAD_TIMEOUT)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_product_load_that_never_returns_times_out_and_frees_the_key() {
+        let options = Options::try_parse_from(["cache-demo"]).unwrap();
+        let cache = builder("stuck", &options).build().unwrap();
+        let stuck = cache.get_with(1, std::future::pending::<Result<Row, std::io::Error>>);
+        let err = stuck.await.unwrap_err();
+        assert!(err.is_timeout(), "{err}");
+        assert!(!cache.contains_key(&1));
+    }
 }

@@ -12,6 +12,7 @@ use cache_metrics::CacheMetrics;
 use crate::cache::{AsyncCache, Inner};
 use crate::default_store::{DefaultStore, default_store};
 use crate::error::BuildError;
+use crate::shared_evictions::{Claim, claim_of, first_cache_over};
 
 /// Makes the default store from `max_capacity` and the weigher.
 type MakeStore<K, V, S> = fn(Option<u64>, Option<Weigher<K, V>>) -> S;
@@ -29,7 +30,7 @@ type MakeStore<K, V, S> = fn(Option<u64>, Option<Weigher<K, V>>) -> S;
 /// | [`loader`](Self::loader) / [`batch_loader`](Self::batch_loader) | none |
 /// | [`batch_window`](Self::batch_window) / [`max_batch_size`](Self::max_batch_size) | 5 ms / 100 |
 /// | [`max_batches_in_flight`](Self::max_batches_in_flight) | no cap |
-/// | [`load_timeout`](Self::load_timeout) | none |
+/// | [`load_timeout`](Self::load_timeout) | none: a loader that never finishes blocks its key until it is removed, inserted or cleared |
 /// | [`warmup_concurrency`](Self::warmup_concurrency) | 16 |
 ///
 /// # Examples
@@ -63,6 +64,8 @@ pub struct AsyncCacheBuilder<K, V, S = DefaultStore<K, V>> {
     store: Option<S>,
     /// Set until a store is given: builds the default one.
     make_default: Option<MakeStore<K, V, S>>,
+    /// Set by `shared_store`: the store other caches may count evictions of.
+    shared: Option<Claim>,
     loader: Option<Arc<dyn Loader<K, V>>>,
     batch_loader: Option<Arc<dyn BatchLoader<K, V>>>,
     batch_window: Option<Duration>,
@@ -85,6 +88,7 @@ where
             default_ttl: None,
             store: None,
             make_default: Some(default_store),
+            shared: None,
             loader: None,
             batch_loader: None,
             batch_window: None,
@@ -144,6 +148,7 @@ where
             default_ttl: self.default_ttl,
             store: Some(store),
             make_default: None,
+            shared: None,
             loader: self.loader,
             batch_loader: self.batch_loader,
             batch_window: self.batch_window,
@@ -157,11 +162,19 @@ where
     /// As [`store`](Self::store), for a store chosen at run time or shared
     /// between caches behind an `Arc` (type-erased: calls go through
     /// [`DynStore`]).
+    ///
+    /// Several caches may share one store: each counts its own lookups and
+    /// loads, while the store's evictions are counted once, by the first
+    /// live cache built over it (the others report none), so their sum is
+    /// the store's.
     pub fn shared_store(
         self,
         store: Arc<dyn DynStore<K, V>>,
     ) -> AsyncCacheBuilder<K, V, Arc<dyn DynStore<K, V>>> {
-        self.store(store)
+        let claim = claim_of(&store);
+        let mut builder = self.store(store);
+        builder.shared = Some(claim);
+        builder
     }
 
     /// The [`Loader`] behind [`AsyncCache::load`].
@@ -191,16 +204,36 @@ where
         self
     }
 
-    /// The most batches loading at once (default: no cap). Requires a
-    /// [`batch_loader`](Self::batch_loader).
+    /// The most batches loading at once (default: no cap); further batches
+    /// wait for a slot, within the [`load_timeout`](Self::load_timeout) when
+    /// one is set. At most [`tokio::sync::Semaphore::MAX_PERMITS`]. Requires
+    /// a [`batch_loader`](Self::batch_loader).
     pub fn max_batches_in_flight(mut self, max: usize) -> Self {
         self.max_batches_in_flight = Some(max);
         self
     }
 
-    /// A time limit for each load and each batch; an elapsed load fails its
-    /// callers with [`CacheError::Timeout`](crate::error::CacheError::Timeout).
-    /// Unset: none.
+    /// A time limit on every caller's wait for a load; when it elapses the
+    /// callers fail with [`CacheError::Timeout`](crate::error::CacheError::Timeout),
+    /// nothing is stored, and the next request loads again.
+    ///
+    /// - For [`get_with`](AsyncCache::get_with), [`load`](AsyncCache::load)
+    ///   and warmup it bounds the load, counted from its start.
+    /// - For [`get_batched`](AsyncCache::get_batched) and
+    ///   [`get_many`](AsyncCache::get_many) it bounds the caller's whole
+    ///   wait: it counts from the request of the batch's first key, so it
+    ///   covers the [`batch_window`](Self::batch_window), the wait for a
+    ///   slot under [`max_batches_in_flight`](Self::max_batches_in_flight)
+    ///   and the `load_batch` call. The window must therefore be shorter than
+    ///   the timeout.
+    ///
+    /// **Unset (the default): no limit.** A loader that never finishes (a
+    /// query stuck on a lock, a connection that never answers) then blocks
+    /// its key for good: every later caller of that key joins the stuck
+    /// load and waits with it, until [`remove`](AsyncCache::remove),
+    /// [`insert`](AsyncCache::insert) or [`clear`](AsyncCache::clear)
+    /// detaches it. Set a timeout whenever the loader talks to anything that
+    /// can hang.
     pub fn load_timeout(mut self, timeout: Duration) -> Self {
         self.load_timeout = Some(timeout);
         self
@@ -214,8 +247,10 @@ where
 
     /// Builds the cache.
     ///
-    /// Install a `metrics` recorder before calling it: the cache registers its
-    /// metric handles here.
+    /// The cache registers its metric handles here, with the current
+    /// `metrics` recorder; a global recorder installed later is picked up
+    /// within [`FLUSH_INTERVAL`](cache_metrics::FLUSH_INTERVAL) (see
+    /// [`cache_metrics`]).
     ///
     /// # Errors
     ///
@@ -223,8 +258,10 @@ where
     /// `max_capacity` is 0, or differs from the bound of the given `store`;
     /// `weigher` is set together with a `store`, or without `max_capacity`;
     /// `default_ttl` or `load_timeout` is zero; a batching setting is given
-    /// without a `batch_loader`, or is out of range; `warmup_concurrency` is
-    /// 0.
+    /// without a `batch_loader`, or is out of range (`max_batch_size` or
+    /// `max_batches_in_flight` of 0, `max_batches_in_flight` above
+    /// [`tokio::sync::Semaphore::MAX_PERMITS`], a `batch_window` over an
+    /// hour or not shorter than `load_timeout`); `warmup_concurrency` is 0.
     pub fn build(self) -> Result<AsyncCache<K, V, S>, BuildError> {
         let name = self.name.unwrap_or_else(|| "default".to_owned());
         if name.is_empty() {
@@ -274,7 +311,9 @@ where
         )?;
 
         let metrics = Arc::new(CacheMetrics::new(name.clone()));
-        store.add_eviction_listener(metrics.eviction_listener());
+        if self.shared.is_none_or(first_cache_over) {
+            store.add_eviction_listener(metrics.eviction_listener());
+        }
         let observer: Arc<dyn LoadObserver> = Arc::clone(&metrics) as _;
         let flights = SingleFlight::with_observer(observer);
         let commit = committer(&store, self.default_ttl);

@@ -44,8 +44,9 @@ use crate::default_store::DefaultStore;
 ///   zeroes them). The size gauges exported through the `metrics` crate
 ///   (`cache_entries`, `cache_weighted_size`) are refreshed on every
 ///   [`metrics`](Self::metrics) call, on `clear`, and every 256 writes of
-///   each writing thread; counters are exact (see [`cache_metrics`] for when
-///   they reach the recorder).
+///   each writing thread; exported counters equal the exact counts within
+///   [`FLUSH_INTERVAL`](cache_metrics::FLUSH_INTERVAL) (500 ms) of the
+///   activity, without any call (see [`cache_metrics`]).
 ///
 /// # Examples
 ///

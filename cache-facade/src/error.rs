@@ -1,6 +1,15 @@
 //! Errors of the facade: configuration errors from
 //! [`AsyncCacheBuilder::build`](crate::AsyncCacheBuilder::build), and the
 //! operation errors of [`cache_core::error`], re-exported.
+//!
+//! # A load that never ends is not an error
+//!
+//! [`CacheError::Timeout`] is only ever returned when a
+//! [`load_timeout`](crate::AsyncCacheBuilder::load_timeout) is set. Without
+//! one, a loader that never finishes produces no error at all: its callers
+//! wait for good, and every later caller of the same key joins that load and
+//! waits too, until `remove`, `insert` or `clear` of the key detaches it.
+//! Set a load timeout whenever the loader can hang.
 
 use std::error::Error;
 use std::fmt;

@@ -58,6 +58,7 @@ mod default_store;
 pub mod error;
 mod loading;
 mod memoize;
+mod shared_evictions;
 mod warmup;
 
 pub use builder::AsyncCacheBuilder;
@@ -168,6 +169,10 @@ pub use cache_core::{
     batch_loader_fn, loader_fn, time, weigher_fn,
 };
 pub use cache_loader::{WarmupFailure, WarmupReport};
+/// The `metrics` crate the caches record to, so an exporter can be matched
+/// to its version: install its recorder with
+/// `cache_facade::metrics::set_global_recorder`.
+pub use cache_metrics::metrics;
 pub use cache_metrics::{Evictions, LoadErrors, MetricsSnapshot};
 #[cfg(feature = "moka")]
 pub use cache_policies::MokaStore;

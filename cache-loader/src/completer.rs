@@ -2,11 +2,13 @@
 //! hanging.
 
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use cache_core::LoadOutcome;
 use cache_core::error::CacheError;
 
 use crate::flight::Flight;
+use crate::guarded::panic_message;
 use crate::single_flight::Detach;
 use crate::sync::Arc;
 use crate::waiter::Waiter;
@@ -19,16 +21,31 @@ use crate::waiter::Waiter;
 /// aborted, the runtime shut down) still removes the key and wakes every
 /// waiter with [`CacheError::LoadCancelled`]: no waiter hangs and the table
 /// never leaks the key.
+///
+/// A panic while storing the value (in `commit`: a weigher, an eviction
+/// listener, a custom store) is caught: every waiter then receives
+/// [`CacheError::StorePanicked`], nothing stays in the table, and the next
+/// caller loads again.
 pub struct Completer<K, V> {
     table: Arc<dyn Detach<K, V>>,
     key: K,
     flight: Arc<Flight<V>>,
     done: bool,
+    /// Whether dropping it unfinished reports a cancelled load to the
+    /// observer (not for a batch's keys: the batch reports once).
+    reports: bool,
 }
 
 impl<K, V: Clone> Completer<K, V> {
     pub(crate) fn new(table: Arc<dyn Detach<K, V>>, key: K, flight: Arc<Flight<V>>) -> Self {
-        Self { table, key, flight, done: false }
+        Self { table, key, flight, done: false, reports: true }
+    }
+
+    /// This completer as one key of a batch: the batch, not the key, counts
+    /// as the load when it is cancelled.
+    pub(crate) fn in_batch(mut self) -> Self {
+        self.reports = false;
+        self
     }
 
     /// The key this load is for.
@@ -47,20 +64,24 @@ impl<K, V: Clone> Completer<K, V> {
     ///
     /// On success `commit(key, value)` runs under the key's lock, but only if
     /// the load is still current: no `invalidate` of the key happened since
-    /// the load began. Then every waiter receives a clone of the result.
-    /// Returns whether the value was committed.
+    /// the load began. Then every waiter receives a clone of the result, or
+    /// [`CacheError::StorePanicked`] if `commit` panicked. Returns whether
+    /// the value was committed.
     pub fn complete(mut self, result: Result<V, CacheError>, commit: impl FnOnce(&K, &V)) -> bool {
         self.done = true;
-        let committed = self.detach(|key| {
-            if let Ok(value) = &result {
-                commit(key, value);
-                true
-            } else {
-                false
-            }
+        let stored = self.detach(|key| {
+            let value = result.as_ref().ok()?;
+            Some(catch_unwind(AssertUnwindSafe(|| commit(key, value))))
         });
+        let (committed, result) = match stored.flatten() {
+            Some(Ok(())) => (true, result),
+            Some(Err(payload)) => {
+                (false, Err(CacheError::StorePanicked { message: panic_message(&*payload) }))
+            }
+            None => (false, result),
+        };
         self.flight.finish(result);
-        committed.unwrap_or(false)
+        committed
     }
 
     /// Removes the key from the table if this load is still its current one,
@@ -89,7 +110,9 @@ impl<K, V> Completer<K, V> {
     #[cold]
     fn cancel(&mut self) {
         self.table.detach_if_current(&self.key, &self.flight, &mut |_| {});
-        self.table.observer().on_load(LoadOutcome::Cancelled, std::time::Duration::ZERO);
+        if self.reports {
+            self.table.observer().on_load(LoadOutcome::Cancelled, std::time::Duration::ZERO);
+        }
         self.flight.finish(Err(CacheError::LoadCancelled));
     }
 }

@@ -120,8 +120,10 @@ where
                 Joined::Leading(completer) => {
                     let load = async move { loader().await.map_err(Into::into) };
                     let result = run_guarded(load, timeout, &**self.observer()).await;
-                    completer.complete(result.clone(), commit);
-                    return result;
+                    let waiter = completer.waiter();
+                    completer.complete(result, commit);
+                    // The stored outcome: a panic while storing replaces the value.
+                    return waiter.try_result().unwrap_or(Err(CacheError::LoadCancelled));
                 }
             }
         }

@@ -122,6 +122,8 @@ where
     /// are dispatched at once, in batches of exactly `max_batch_size` (the
     /// last one smaller), without waiting for a batch window. `is_present`
     /// looks a key up in the store.
+    ///
+    /// A key listed more than once is warmed, and reported, once.
     pub async fn warmup(
         &self,
         keys: impl IntoIterator<Item = K>,
@@ -129,7 +131,11 @@ where
     ) -> WarmupReport<K> {
         let mut report = WarmupReport::empty();
         let mut missing = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for key in keys {
+            if !seen.insert(key.clone()) {
+                continue;
+            }
             if is_present(&key) {
                 report.skipped += 1;
             } else {

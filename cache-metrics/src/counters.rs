@@ -1,13 +1,15 @@
 //! [`CacheMetrics`]: the local counters and the `metrics` handles of one cache.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use cache_core::{EvictionListener, LoadObserver, LoadOutcome, RemovalCause};
 use metrics::{Counter, Gauge, Histogram, Unit};
 
+use crate::flusher;
 use crate::lazy_counter::LazyCounter;
 use crate::names;
 use crate::snapshot::{Evictions, LoadErrors, MetricsSnapshot};
@@ -136,10 +138,13 @@ fn describe() {
 /// from any number of threads. Counters are atomics: no update is ever lost.
 ///
 /// The `metrics` handles are registered with the recorder that is current
-/// when [`new`](CacheMetrics::new) runs (the global one, or a local one set
-/// with [`metrics::with_local_recorder`]). Install the recorder before
-/// building the cache: with none installed the handles are no-ops for the
-/// life of this value, and only the local counters count.
+/// when [`new`](CacheMetrics::new) runs. When that is the process' global
+/// recorder, or none (no local recorder set with
+/// [`metrics::with_local_recorder`]), the handles follow the global recorder:
+/// one installed later is picked up within [`FLUSH_INTERVAL`](crate::FLUSH_INTERVAL),
+/// and every counter is exported with its whole count since creation (the
+/// histogram samples taken before it are lost). Handles registered with a
+/// local recorder stay with it.
 ///
 /// # Examples
 ///
@@ -164,53 +169,139 @@ fn describe() {
 /// assert_eq!(metrics.snapshot(1, 1).lookups(), 0);
 /// ```
 pub struct CacheMetrics {
+    /// What the process-wide flusher publishes (it holds a `Weak` of it).
+    shared: Arc<Shared>,
+    /// Writes counted to pace the size gauges (not exported).
+    writes: StripedCounter,
+    /// Lifetime readings at the last `reset` (all zero before any); snapshots
+    /// report the difference. The local counters themselves only grow, so the
+    /// export of hits and misses never sees them go back.
+    baseline: Mutex<[u64; ALL]>,
+}
+
+/// The lifetime counts of one cache and its `metrics` handles: everything
+/// the flusher needs to publish them.
+pub(crate) struct Shared {
     hits: LazyCounter,
     misses: LazyCounter,
     /// Evictions for capacity and overwrites: as hot as writes.
     evicted_size: LazyCounter,
     replaced: LazyCounter,
-    /// Writes counted to pace the size gauges (not exported).
-    writes: StripedCounter,
     /// Everything but hits and misses; written off the hit path.
     cold: [AtomicU64; COLD],
-    /// Lifetime hits and misses already sent to the handles.
-    /// Lifetime readings at the last `reset` (all zero before any); snapshots
-    /// report the difference. The local counters themselves only grow, so the
-    /// lazy export of hits and misses never sees them go back.
-    baseline: Mutex<[u64; ALL]>,
-    handles: Handles,
+    /// The last size given to `set_size` (entries, weight), for a recorder
+    /// installed later.
+    size: [AtomicU64; 2],
+    handles: ArcSwap<Handles>,
+    /// When the handles follow the global recorder: the address of the
+    /// recorder they are registered with (the global one, or the no-op one).
+    /// `None`: registered with a local recorder, kept for good.
+    follows_global: Option<AtomicUsize>,
     name: String,
+}
+
+/// The address of the recorder the `metrics` macros use on this thread.
+fn current_recorder() -> usize {
+    metrics::with_recorder(|recorder| std::ptr::from_ref(recorder).cast::<()>().addr())
+}
+
+/// The recorder of a thread without a local one: the global recorder, or
+/// the no-op one.
+fn plain_recorder() -> Option<usize> {
+    std::thread::scope(|s| s.spawn(current_recorder).join().ok())
+}
+
+impl Shared {
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One pass of the flusher (on its own thread, where no local recorder
+    /// is set): moves the handles to a global recorder installed since, then
+    /// publishes every counter's lifetime total.
+    pub(crate) fn flush(&self) {
+        if let Some(registered) = &self.follows_global {
+            let now = current_recorder();
+            if registered.swap(now, Relaxed) != now {
+                self.handles.store(Arc::new(Handles::register(&self.name)));
+                self.publish_gauges();
+            }
+        }
+        self.publish_all();
+    }
+
+    /// Publishes the hot counters (hits, misses, evictions for size and
+    /// overwrites) as their exact lifetime totals.
+    fn publish_hot(&self) {
+        let handles = self.handles.load();
+        self.hits.publish(&handles.hits);
+        self.misses.publish(&handles.misses);
+        self.evicted_size.publish(&handles.evictions[0]);
+        self.replaced.publish(&handles.evictions[EVICT_REPLACED - EVICT_SIZE]);
+    }
+
+    /// Publishes every counter as its exact lifetime total. The cold ones
+    /// are also incremented as they happen; setting the total again makes up
+    /// for an increment that raced a change of recorder.
+    fn publish_all(&self) {
+        let handles = self.handles.load();
+        self.hits.publish_again(&handles.hits);
+        self.misses.publish_again(&handles.misses);
+        self.evicted_size.publish_again(&handles.evictions[0]);
+        self.replaced.publish_again(&handles.evictions[EVICT_REPLACED - EVICT_SIZE]);
+        for (slot, counter) in handles.loads.iter().enumerate() {
+            counter.absolute(self.cold[LOAD_SUCCESS + slot].load(Relaxed));
+        }
+        for slot in [EVICT_EXPIRED, EVICT_EXPLICIT] {
+            handles.evictions[slot - EVICT_SIZE].absolute(self.cold[slot].load(Relaxed));
+        }
+        handles.coalesced.absolute(self.cold[COALESCED].load(Relaxed));
+        handles.batches.absolute(self.cold[BATCHES].load(Relaxed));
+    }
+
+    #[allow(clippy::cast_precision_loss)] // gauges are f64; exact below 2^53
+    fn publish_gauges(&self) {
+        let handles = self.handles.load();
+        handles.entries.set(self.size[0].load(Relaxed) as f64);
+        handles.weighted_size.set(self.size[1].load(Relaxed) as f64);
+    }
 }
 
 impl CacheMetrics {
     /// Counters for the cache called `name`, which labels every series
     /// (`cache="<name>"`). Registers and describes every metric with the
-    /// current recorder.
+    /// current recorder, and hands the counters to the process-wide flusher
+    /// (see the crate docs).
     ///
-    /// Two values with the same name feed the same series, which then
-    /// sum both.
+    /// Give every live cache its own name: the exported counters are set to
+    /// each cache's totals, so two caches of one name overwrite each other's
+    /// series. Creating a second one warns once (through `tracing`).
     #[must_use]
     pub fn new(name: impl Into<String>) -> Self {
         let name = name.into();
+        let registered = current_recorder();
+        let follows_global =
+            (plain_recorder() == Some(registered)).then(|| AtomicUsize::new(registered));
         let handles = Handles::register(&name);
-        Self {
-            hits: LazyCounter::new(handles.hits.clone()),
-            misses: LazyCounter::new(handles.misses.clone()),
-            // `KNOWN_CAUSES` starts with `Size` (checked by a test below).
-            evicted_size: LazyCounter::new(handles.evictions[0].clone()),
-            replaced: LazyCounter::new(handles.evictions[EVICT_REPLACED - EVICT_SIZE].clone()),
-            writes: StripedCounter::default(),
+        let shared = Arc::new(Shared {
+            hits: LazyCounter::new(),
+            misses: LazyCounter::new(),
+            evicted_size: LazyCounter::new(),
+            replaced: LazyCounter::new(),
             cold: std::array::from_fn(|_| AtomicU64::new(0)),
-            baseline: Mutex::new([0; ALL]),
-            handles,
+            size: [AtomicU64::new(0), AtomicU64::new(0)],
+            handles: ArcSwap::from_pointee(handles),
+            follows_global,
             name,
-        }
+        });
+        flusher::register(&shared);
+        Self { shared, writes: StripedCounter::default(), baseline: Mutex::new([0; ALL]) }
     }
 
     /// The cache name given to [`new`](CacheMetrics::new).
     #[must_use]
     pub fn name(&self) -> &str {
-        &self.name
+        &self.shared.name
     }
 
     /// Counts one hit: a load and a store on this thread's stripe. The recorder hears of it
@@ -223,7 +314,9 @@ impl CacheMetrics {
     /// Counts `n` hits at once (a `get_many`, say).
     #[inline]
     pub fn record_hits(&self, n: u64) {
-        self.hits.add(n);
+        if self.shared.hits.add(n) {
+            self.shared.publish_hot();
+        }
     }
 
     /// Counts one miss: a load and a store on this thread's stripe. The recorder hears of it
@@ -236,7 +329,9 @@ impl CacheMetrics {
     /// Counts `n` misses at once.
     #[inline]
     pub fn record_misses(&self, n: u64) {
-        self.misses.add(n);
+        if self.shared.misses.add(n) {
+            self.shared.publish_hot();
+        }
     }
 
     /// Counts one entry leaving the cache (`cache_evictions_total{cause}`):
@@ -244,21 +339,32 @@ impl CacheMetrics {
     /// counted on stripes and exported lazily like hits; expirations and
     /// explicit removals are emitted at once.
     pub fn record_eviction(&self, cause: RemovalCause) {
+        let shared = &*self.shared;
         let slot = match cause {
-            RemovalCause::Size => return self.evicted_size.add(1),
-            RemovalCause::Replaced => return self.replaced.add(1),
+            RemovalCause::Size => {
+                if shared.evicted_size.add(1) {
+                    shared.publish_hot();
+                }
+                return;
+            }
+            RemovalCause::Replaced => {
+                if shared.replaced.add(1) {
+                    shared.publish_hot();
+                }
+                return;
+            }
             RemovalCause::Expired => EVICT_EXPIRED,
             RemovalCause::Explicit => EVICT_EXPLICIT,
             other => {
-                self.cold[EVICT_OTHER].fetch_add(1, Relaxed);
-                let (cache, cause) = (self.name.clone(), other.as_str());
+                shared.cold[EVICT_OTHER].fetch_add(1, Relaxed);
+                let (cache, cause) = (shared.name.clone(), other.as_str());
                 metrics::counter!(names::EVICTIONS, names::CACHE => cache, names::CAUSE => cause)
                     .increment(1);
                 return;
             }
         };
-        self.cold[slot].fetch_add(1, Relaxed);
-        self.handles.evictions[slot - EVICT_SIZE].increment(1);
+        shared.cold[slot].fetch_add(1, Relaxed);
+        shared.handles.load().evictions[slot - EVICT_SIZE].increment(1);
     }
 
     /// Counts one write to the cache (not exported) and says whether the
@@ -299,21 +405,19 @@ impl CacheMetrics {
 
     /// Sets the `cache_entries` and `cache_weighted_size` gauges, and
     /// publishes the hits and misses not yet exported.
-    #[allow(clippy::cast_precision_loss)] // gauges are f64; exact below 2^53
     pub fn set_size(&self, entries: u64, weighted: u64) {
-        self.handles.entries.set(entries as f64);
-        self.handles.weighted_size.set(weighted as f64);
+        self.shared.size[0].store(entries, Relaxed);
+        self.shared.size[1].store(weighted, Relaxed);
+        self.shared.publish_gauges();
         self.publish();
     }
 
-    /// Sends the hits and misses counted since the last publication to the
-    /// recorder. Cheap when there is nothing new; safe to call concurrently
-    /// (every hit is exported exactly once).
+    /// Sends the recorder the exact totals of hits, misses and evictions
+    /// for size and overwrites. Cheap when there is nothing new; safe to
+    /// call concurrently. The process-wide flusher calls the equivalent
+    /// every [`FLUSH_INTERVAL`](crate::FLUSH_INTERVAL) anyway.
     pub fn publish(&self) {
-        self.hits.publish();
-        self.misses.publish();
-        self.evicted_size.publish();
-        self.replaced.publish();
+        self.shared.publish_hot();
     }
 
     /// The counters since creation or the last [`reset`](CacheMetrics::reset),
@@ -369,14 +473,15 @@ impl CacheMetrics {
 
     /// Every lifetime counter, read one after another.
     fn read(&self) -> [u64; ALL] {
+        let shared = &*self.shared;
         let mut all = [0; ALL];
-        for (slot, counter) in all.iter_mut().zip(&self.cold) {
+        for (slot, counter) in all.iter_mut().zip(&shared.cold) {
             *slot = counter.load(Relaxed);
         }
-        all[HITS] = self.hits.sum();
-        all[MISSES] = self.misses.sum();
-        all[EVICT_SIZE] = self.evicted_size.sum();
-        all[EVICT_REPLACED] = self.replaced.sum();
+        all[HITS] = shared.hits.sum();
+        all[MISSES] = shared.misses.sum();
+        all[EVICT_SIZE] = shared.evicted_size.sum();
+        all[EVICT_REPLACED] = shared.replaced.sum();
         all
     }
 }
@@ -386,9 +491,11 @@ impl LoadObserver for CacheMetrics {
     /// `cache_load_duration_seconds` histogram, and publishes pending hits and
     /// misses (a load is slow next to that).
     fn on_load(&self, outcome: LoadOutcome, elapsed: Duration) {
+        let shared = &*self.shared;
+        let handles = shared.handles.load();
         let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-        self.cold[LOAD_NANOS].fetch_add(nanos, Relaxed);
-        self.handles.load_duration.record(elapsed.as_secs_f64());
+        shared.cold[LOAD_NANOS].fetch_add(nanos, Relaxed);
+        handles.load_duration.record(elapsed.as_secs_f64());
         let slot = match outcome {
             LoadOutcome::Success => LOAD_SUCCESS,
             LoadOutcome::Error => LOAD_ERROR,
@@ -396,23 +503,23 @@ impl LoadObserver for CacheMetrics {
             LoadOutcome::Timeout => LOAD_TIMEOUT,
             LoadOutcome::Cancelled => LOAD_CANCELLED,
             other => {
-                self.cold[LOAD_OTHER].fetch_add(1, Relaxed);
-                let (cache, outcome) = (self.name.clone(), other.as_str());
+                shared.cold[LOAD_OTHER].fetch_add(1, Relaxed);
+                let (cache, outcome) = (shared.name.clone(), other.as_str());
                 metrics::counter!(names::LOADS, names::CACHE => cache, names::OUTCOME => outcome)
                     .increment(1);
                 self.publish();
                 return;
             }
         };
-        self.cold[slot].fetch_add(1, Relaxed);
-        self.handles.loads[slot - LOAD_SUCCESS].increment(1);
+        shared.cold[slot].fetch_add(1, Relaxed);
+        handles.loads[slot - LOAD_SUCCESS].increment(1);
         self.publish();
     }
 
     /// Counts one caller that joined a load in flight.
     fn on_coalesced(&self) {
-        self.cold[COALESCED].fetch_add(1, Relaxed);
-        self.handles.coalesced.increment(1);
+        self.shared.cold[COALESCED].fetch_add(1, Relaxed);
+        self.shared.handles.load().coalesced.increment(1);
     }
 
     /// Counts one batch of `keys` keys, and records `keys` in the
@@ -420,10 +527,12 @@ impl LoadObserver for CacheMetrics {
     #[allow(clippy::cast_precision_loss)] // batch sizes are far below 2^53
     fn on_batch(&self, keys: usize) {
         let keys = keys as u64;
-        self.cold[BATCHES].fetch_add(1, Relaxed);
-        self.cold[KEYS_BATCHED].fetch_add(keys, Relaxed);
-        self.handles.batches.increment(1);
-        self.handles.batch_size.record(keys as f64);
+        let shared = &*self.shared;
+        shared.cold[BATCHES].fetch_add(1, Relaxed);
+        shared.cold[KEYS_BATCHED].fetch_add(keys, Relaxed);
+        let handles = shared.handles.load();
+        handles.batches.increment(1);
+        handles.batch_size.record(keys as f64);
     }
 }
 
@@ -438,9 +547,9 @@ impl Drop for CacheMetrics {
 impl fmt::Debug for CacheMetrics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CacheMetrics")
-            .field("name", &self.name)
-            .field("hits", &self.hits.sum())
-            .field("misses", &self.misses.sum())
+            .field("name", &self.shared.name)
+            .field("hits", &self.shared.hits.sum())
+            .field("misses", &self.shared.misses.sum())
             .finish_non_exhaustive()
     }
 }

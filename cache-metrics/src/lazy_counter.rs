@@ -12,28 +12,28 @@ use crate::striped::StripedCounter;
 pub const PUBLISH_EVERY: u64 = 1024;
 
 /// An exact local count on a [`StripedCounter`] whose handle hears of it
-/// lazily: when the counting thread's stripe crosses a multiple of
-/// [`PUBLISH_EVERY`], or on [`publish`](Self::publish). Each count reaches the
-/// handle exactly once.
+/// lazily, as its exact total ([`Counter::absolute`]): when the counting
+/// thread's stripe crosses a multiple of [`PUBLISH_EVERY`], on
+/// [`publish`](Self::publish), and at every pass of the flusher.
 #[derive(Debug)]
 pub(crate) struct LazyCounter {
     counter: StripedCounter,
+    /// The highest total already sent.
     published: AtomicU64,
-    handle: Counter,
 }
 
 impl LazyCounter {
-    pub(crate) fn new(handle: Counter) -> Self {
-        Self { counter: StripedCounter::default(), published: AtomicU64::new(0), handle }
+    pub(crate) fn new() -> Self {
+        Self { counter: StripedCounter::default(), published: AtomicU64::new(0) }
     }
 
-    /// Counts `n`.
+    /// Counts `n`; says whether the counting thread's stripe crossed a
+    /// publication mark (the caller then publishes).
     #[inline]
-    pub(crate) fn add(&self, n: u64) {
+    #[must_use]
+    pub(crate) fn add(&self, n: u64) -> bool {
         let before = self.counter.add(n);
-        if crosses_publish_mark(before, n) {
-            self.publish();
-        }
+        crosses_publish_mark(before, n)
     }
 
     /// The exact total.
@@ -41,15 +41,23 @@ impl LazyCounter {
         self.counter.sum()
     }
 
-    /// Sends the handle what it has not heard of yet.
+    /// Sends `handle` the total, if it grew since the last time.
     #[cold]
     #[inline(never)]
-    pub(crate) fn publish(&self) {
+    pub(crate) fn publish(&self, handle: &Counter) {
         let now = self.counter.sum();
         let before = self.published.fetch_max(now, Relaxed);
         if now > before {
-            self.handle.increment(now - before);
+            handle.absolute(now);
         }
+    }
+
+    /// Sends `handle` the total, grown or not (a handle new to it, or one
+    /// whose recorder stores the latest value rather than the largest).
+    pub(crate) fn publish_again(&self, handle: &Counter) {
+        let now = self.counter.sum();
+        self.published.fetch_max(now, Relaxed);
+        handle.absolute(now);
     }
 }
 

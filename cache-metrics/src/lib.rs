@@ -16,57 +16,69 @@
 //!
 //! | name | type | labels | unit | meaning |
 //! |---|---|---|---|---|
-//! | `cache_hits_total` | counter | `cache` | count | lookups that found a live entry (exported lazily, see below) |
-//! | `cache_misses_total` | counter | `cache` | count | lookups that found no live entry (exported lazily, see below) |
-//! | `cache_loads_total` | counter | `cache`, `outcome` = `success` \| `error` \| `panic` \| `timeout` \| `cancelled` | count | loads finished, by how they ended; a batch counts as one load |
+//! | `cache_hits_total` | counter | `cache` | count | lookups that found a live entry |
+//! | `cache_misses_total` | counter | `cache` | count | lookups that found no live entry |
+//! | `cache_loads_total` | counter | `cache`, `outcome` = `success` \| `error` \| `panic` \| `timeout` \| `cancelled` | count | loads finished, by how they ended; a batch counts as one load, also when it is cancelled (dropped unfinished, at runtime shutdown say) |
 //! | `cache_coalesced_total` | counter | `cache` | count | callers that joined a load already in flight instead of starting one |
-//! | `cache_evictions_total` | counter | `cache`, `cause` = `size` \| `expired` \| `explicit` \| `replaced` | count | entries that left the cache: evicted for capacity, expired, removed (`remove`, `clear`), overwritten by an insert (`size` and `replaced` exported lazily, see below) |
-//! | `cache_batches_total` | counter | `cache` | count | batches dispatched to the batch loader |
+//! | `cache_evictions_total` | counter | `cache`, `cause` = `size` \| `expired` \| `explicit` \| `replaced` | count | entries that left the cache: evicted for capacity, expired, removed (`remove`, `clear`), overwritten by an insert; caches sharing one store count its evictions once, by the first cache built over it |
+//! | `cache_batches_total` | counter | `cache` | count | batches dispatched to the batch loader (a key listed twice in one warmup is loaded, and counted, once) |
 //! | `cache_entries` | gauge | `cache` | count | entries held, as of the last [`set_size`](CacheMetrics::set_size) or [`snapshot`](CacheMetrics::snapshot) |
 //! | `cache_weighted_size` | gauge | `cache` | weigher's unit | total weight held (equals `cache_entries` without a weigher), updated like `cache_entries` |
 //! | `cache_load_duration_seconds` | histogram | `cache` | seconds | duration of each load, whatever its outcome |
 //! | `cache_batch_size` | histogram | `cache` | count | distinct keys in each batch |
 //!
 //! Every metric is described (unit and help text) to the recorder when a
-//! [`CacheMetrics`] is created. Handles are registered once, at creation,
-//! with the recorder current at that moment: install the recorder before
-//! building caches. Without a recorder every handle is a no-op (a `None`
-//! checked in one branch), and only the local counters count.
+//! [`CacheMetrics`] is created, and its handles are registered with the
+//! recorder current at that moment. A cache built while no recorder was
+//! installed (and no local one set) follows the global recorder installed
+//! later: within [`FLUSH_INTERVAL`] its handles move to it and every counter
+//! is exported with its whole count since creation (histogram samples taken
+//! before are lost; gauges show the last size set). Without a recorder every
+//! handle is a no-op, and only the local counters count. The version of
+//! `metrics` the caches record to is re-exported as [`metrics`], so an
+//! exporter can be matched to it.
+//!
+//! Give each live cache its own name: counters are exported as each cache's
+//! totals, so two caches of one name overwrite each other's series. Creating
+//! a second live cache of a name warns once, through `tracing`.
 //!
 //! # When counts reach the recorder
 //!
+//! **Every exported counter equals the exact count within
+//! [`FLUSH_INTERVAL`] (500 ms) of the activity**, plus the time of one
+//! flusher pass, without the application calling anything:
+//!
+//! - A **process-wide flusher**, one std thread started with the first
+//!   [`CacheMetrics`], sets every counter of every live cache to its exact
+//!   lifetime total ([`Counter::absolute`](metrics::Counter::absolute)) every
+//!   [`FLUSH_INTERVAL`]. It needs no async runtime, so it works with none,
+//!   and with runtimes that come and go; it holds only weak references, so a
+//!   dropped cache leaves it. The hit path never waits for it.
 //! - **Hits and misses, and evictions for `size` and `replaced`** (as
 //!   frequent as writes) are counted on the hot path in striped counters:
 //!   each of up to 16 threads at a time holds a lease on a stripe of its own
 //!   (alone on its cache line) and counts with a plain load and store, no
 //!   locked instruction; further threads share one more stripe and add
 //!   atomically. Leases return when threads end, so counts stay exact, threads
-//!   counting at once do not contend, and hits never false-share with misses. They reach
-//!   `cache_hits_total`, `cache_misses_total` and
-//!   `cache_evictions_total{cause="size"|"replaced"}` lazily, as the
-//!   difference since the previous publication, whenever:
-//!   - a thread's stripe crosses a multiple of [`PUBLISH_EVERY`] (1024): that
-//!     thread publishes that counter's total, so at rest the recorder is never
-//!     more than 1023 counts of each per counting thread behind;
-//!   - a load finishes ([`on_load`](cache_core::LoadObserver::on_load));
-//!   - [`publish`](CacheMetrics::publish), [`set_size`](CacheMetrics::set_size)
-//!     or [`snapshot`](CacheMetrics::snapshot) is called;
-//!   - the [`CacheMetrics`] is dropped.
-//!
-//!   Each count is exported exactly once, also when several threads publish
-//!   at the same time, so the recorder's totals are exact after any of these.
-//!   A facade that updates the size gauges on a timer, or serves `metrics()`
-//!   to a scraper, therefore keeps the recorder current.
-//! - **Every other event** (loads, coalesced callers, expirations and
-//!   explicit removals, batches,
-//!   histogram samples) is emitted when it happens.
+//!   counting at once do not contend, and hits never false-share with misses.
+//!   No shared atomic read-modify-write happens per hit. Besides the
+//!   flusher's passes, their totals are also published:
+//!   - when a thread's stripe crosses a multiple of [`PUBLISH_EVERY`] (1024);
+//!   - when a load finishes ([`on_load`](cache_core::LoadObserver::on_load));
+//!   - on [`publish`](CacheMetrics::publish), [`set_size`](CacheMetrics::set_size)
+//!     and [`snapshot`](CacheMetrics::snapshot), after which the recorder's
+//!     totals are exact;
+//!   - when the [`CacheMetrics`] is dropped.
+//! - **Every other counted event** (loads, coalesced callers, expirations and
+//!   explicit removals, batches) is also emitted when it happens, and
+//!   **histogram samples** only then.
 //! - **Gauges** are set by [`set_size`](CacheMetrics::set_size) and
 //!   [`snapshot`](CacheMetrics::snapshot): the store knows its size, this
 //!   crate does not.
 //!
-//! Why lazy: with a recorder installed, an eager export would add a dynamic
-//! call and a second atomic add, on a counter shared by every thread, to
-//! every hit. Deferring it keeps a hit at one atomic add.
+//! Why a flusher: with a recorder installed, an eager export would add a
+//! dynamic call and an atomic add on a counter shared by every thread to
+//! every hit.
 //!
 //! # Resetting, and `clear()`
 //!
@@ -132,11 +144,17 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod counters;
+mod flusher;
 mod lazy_counter;
 pub mod names;
 mod snapshot;
 mod striped;
 
 pub use counters::{CacheMetrics, SIZE_GAUGE_EVERY};
+pub use flusher::FLUSH_INTERVAL;
 pub use lazy_counter::PUBLISH_EVERY;
+/// The `metrics` crate this one records to: install a recorder of this
+/// version (`cache_metrics::metrics::set_global_recorder`) so the caches'
+/// series reach it.
+pub use metrics;
 pub use snapshot::{Evictions, LoadErrors, MetricsSnapshot};

@@ -257,10 +257,10 @@ fn hits_and_misses_reach_the_recorder_at_each_mark_and_on_publish() {
         metrics.record_hit();
     }
     metrics.record_miss();
-    assert_eq!(hits(&snapshotter), 0, "not yet published");
+    // (The process-wide flusher may publish at any moment: the recorder is
+    // only ever checked for counts that must have reached it.)
     metrics.record_hit(); // the 1024th hit crosses the mark
     assert_eq!(hits(&snapshotter), PUBLISH_EVERY);
-    assert_eq!(misses(&snapshotter), 0);
 
     metrics.record_hits(5);
     metrics.publish();
@@ -288,7 +288,6 @@ fn dropping_the_metrics_publishes_the_rest() {
     metrics.record_hits(3);
     metrics.record_miss();
     drop(metrics);
-    assert_eq!(Seen::take(&snapshotter).counter(names::HITS, "short-lived", &[]), 0);
     drop(listener); // the last Arc
     let seen = Seen::take(&snapshotter);
     assert_eq!(seen.counter(names::HITS, "short-lived", &[]), 3);

@@ -58,14 +58,21 @@ impl BatchConfig {
         self
     }
 
-    /// The most batches loading at once; further batches wait their turn.
-    /// `None` (the default): no cap.
+    /// The most batches loading at once; further batches wait their turn
+    /// (within the [`timeout`](Self::timeout), when one is set). `None` (the
+    /// default): no cap.
     pub fn max_in_flight(mut self, max: impl Into<Option<usize>>) -> Self {
         self.max_in_flight = max.into();
         self
     }
 
-    /// A time limit for each `load_batch` call; `None` (the default): none.
+    /// A time limit on each caller's whole wait: it counts from the request
+    /// of a batch's first key, so it covers the window, the wait for a slot
+    /// under [`max_in_flight`](Self::max_in_flight) and the `load_batch`
+    /// call. When it elapses, every key of the batch fails with
+    /// [`CacheError::Timeout`](cache_core::error::CacheError::Timeout).
+    /// `None` (the default): none, and a `load_batch` call that never ends
+    /// leaves its keys loading for good.
     pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
         self.timeout = timeout.into();
         self
@@ -75,8 +82,11 @@ impl BatchConfig {
     ///
     /// # Errors
     ///
-    /// `max_batch_size` of 0, `max_in_flight` of 0, a zero `timeout`, or a
-    /// `window` longer than an hour (almost surely a unit mistake).
+    /// `max_batch_size` of 0, `max_in_flight` of 0 or above
+    /// [`Semaphore::MAX_PERMITS`](tokio::sync::Semaphore::MAX_PERMITS), a
+    /// zero `timeout`, a `window` longer than an hour (almost surely a unit
+    /// mistake), or a `window` not shorter than the `timeout` (every batch
+    /// would time out).
     pub fn validate(&self) -> Result<(), BatchConfigError> {
         if self.max_batch_size == 0 {
             return Err(BatchConfigError::new("max_batch_size", "must be at least 1"));
@@ -84,11 +94,23 @@ impl BatchConfig {
         if self.max_in_flight == Some(0) {
             return Err(BatchConfigError::new("max_in_flight", "must be at least 1 when set"));
         }
+        if self.max_in_flight.is_some_and(|n| n > tokio::sync::Semaphore::MAX_PERMITS) {
+            return Err(BatchConfigError::new(
+                "max_in_flight",
+                "must be at most `tokio::sync::Semaphore::MAX_PERMITS` (leave it unset for no cap)",
+            ));
+        }
         if self.timeout == Some(Duration::ZERO) {
             return Err(BatchConfigError::new("timeout", "must be longer than zero when set"));
         }
         if self.window > Duration::from_secs(3600) {
             return Err(BatchConfigError::new("batch_window", "must be at most one hour"));
+        }
+        if self.timeout.is_some_and(|timeout| self.window >= timeout) {
+            return Err(BatchConfigError::new(
+                "batch_window",
+                "must be shorter than the load timeout, which counts from a batch's first request",
+            ));
         }
         Ok(())
     }

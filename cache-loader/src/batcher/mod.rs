@@ -1,23 +1,30 @@
 //! DataLoader-style windowed batching on top of single-flight.
 
+mod batch;
 mod config;
 
+use batch::{Batch, WindowGuard};
 pub use config::BatchConfig;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 
-use cache_core::BatchLoader;
 use cache_core::error::CacheError;
+use cache_core::time::Instant;
+use cache_core::{BatchLoader, LoadOutcome};
 use tokio::sync::Semaphore;
 
 use crate::completer::Completer;
 use crate::error::BatchConfigError;
-use crate::guarded::run_guarded;
+use crate::guarded::{Limit, run_guarded_until};
 use crate::single_flight::{Joined, SingleFlight};
 use crate::sync::{Arc, Mutex};
 use crate::waiter::Waiter;
+
+/// How late a window timer may fire before the next request sends its batch
+/// instead (the timer task may never run: its runtime is blocked or gone).
+const TIMER_SLACK: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Stores a loaded value (called under the key's single-flight lock, only for
 /// loads not invalidated meanwhile).
@@ -76,6 +83,8 @@ struct Inner<K, V> {
 
 struct Pending<K, V> {
     batch: Vec<Completer<K, V>>,
+    /// When the batch collecting keys received its first one.
+    opened: Instant,
     /// Bumped at every dispatch, so a window timer armed for an earlier batch
     /// never dispatches a later one early.
     generation: u64,
@@ -99,7 +108,11 @@ where
     ) -> Result<Self, BatchConfigError> {
         config.validate()?;
         let permits = config.max_in_flight.map(|n| Arc::new(Semaphore::new(n)));
-        let pending = Mutex::new(Pending { batch: Vec::new(), generation: 0 });
+        let pending = Mutex::new(Pending {
+            batch: Vec::new(),
+            opened: cache_core::time::now(),
+            generation: 0,
+        });
         let inner = Inner { flights, loader, config, permits, commit, pending };
         Ok(Self { inner: Arc::new(inner) })
     }
@@ -186,9 +199,12 @@ where
             };
             requests.push((key, request));
         }
+        let opened = cache_core::time::now();
         while !leaders.is_empty() {
             let rest = leaders.split_off(leaders.len().min(self.inner.config.max_batch_size));
-            Inner::dispatch(&self.inner, leaders);
+            let batch = leaders.into_iter().map(Completer::in_batch).collect();
+            let observer = Arc::clone(self.inner.flights.observer());
+            Inner::dispatch(&self.inner, Batch::new(batch, opened, observer));
             leaders = rest;
         }
         let mut outcomes = Vec::with_capacity(requests.len());
@@ -203,7 +219,18 @@ where
     }
 
     /// Joins the key's load in flight, or queues the key into the next batch.
+    /// A batch whose window has elapsed without its timer firing (the timer
+    /// task never ran) is sent first.
+    ///
+    /// # Panics
+    ///
+    /// Outside a tokio runtime, before anything is queued.
     fn request(&self, key: &K, probe: impl FnOnce() -> Option<V>) -> Request<V> {
+        assert!(
+            tokio::runtime::Handle::try_current().is_ok(),
+            "cache_loader::Batcher: batched loads must be requested within a tokio runtime"
+        );
+        Inner::flush(&self.inner, None);
         match self.inner.flights.join(key, probe) {
             Joined::Present(value) => Request::Present(value),
             Joined::Waiting(waiter) => Request::Waiting(waiter),
@@ -242,10 +269,12 @@ where
 {
     fn enqueue(this: &Arc<Self>, completer: Completer<K, V>) {
         let mut pending = this.pending.lock();
-        pending.batch.push(completer);
+        if pending.batch.is_empty() {
+            pending.opened = cache_core::time::now();
+        }
+        pending.batch.push(completer.in_batch());
         if pending.batch.len() >= this.config.max_batch_size {
-            let batch = std::mem::take(&mut pending.batch);
-            pending.generation += 1;
+            let batch = this.take(&mut pending);
             drop(pending);
             Self::dispatch(this, batch);
         } else if pending.batch.len() == 1 {
@@ -255,52 +284,85 @@ where
         }
     }
 
+    /// Takes the batch collecting keys (the caller holds the queue's lock).
+    fn take(&self, pending: &mut Pending<K, V>) -> Batch<K, V> {
+        pending.generation += 1;
+        let completers = std::mem::take(&mut pending.batch);
+        Batch::new(completers, pending.opened, Arc::clone(self.flights.observer()))
+    }
+
+    /// Dispatches the batch collecting keys now: only batch `generation`
+    /// when given (a window that fires late must not send a later batch
+    /// early), otherwise whichever batch is collecting once its window has
+    /// elapsed by more than [`TIMER_SLACK`] (its timer should have fired).
+    fn flush(this: &Arc<Self>, generation: Option<u64>) {
+        let mut pending = this.pending.lock();
+        let due = match generation {
+            Some(generation) => pending.generation == generation,
+            None => pending.opened + this.config.window + TIMER_SLACK < cache_core::time::now(),
+        };
+        if !due || pending.batch.is_empty() {
+            return;
+        }
+        let batch = this.take(&mut pending);
+        drop(pending);
+        Self::dispatch(this, batch);
+    }
+
     /// Dispatches batch `generation` when the window elapses, unless it was
-    /// already dispatched for being full.
+    /// already dispatched for being full. Should the timer task end without
+    /// firing, its guard dispatches (or fails) the batch.
     fn arm_window(this: &Arc<Self>, generation: u64) {
-        let inner = Arc::clone(this);
+        let mut guard = WindowGuard { inner: Arc::downgrade(this), generation, fired: false };
+        let window = this.config.window;
         tokio::spawn(async move {
-            tokio::time::sleep(inner.config.window).await;
-            let batch = {
-                let mut pending = inner.pending.lock();
-                if pending.generation != generation || pending.batch.is_empty() {
-                    return;
-                }
-                pending.generation += 1;
-                std::mem::take(&mut pending.batch)
-            };
-            Self::dispatch(&inner, batch);
+            tokio::time::sleep(window).await;
+            guard.fired = true;
+            if let Some(inner) = guard.inner.upgrade() {
+                Self::flush(&inner, Some(guard.generation));
+            }
         });
     }
 
-    fn dispatch(this: &Arc<Self>, batch: Vec<Completer<K, V>>) {
+    /// Sends `batch` to the loader on its own task. Without a runtime to
+    /// spawn it on, the batch is dropped, which fails its keys.
+    fn dispatch(this: &Arc<Self>, batch: Batch<K, V>) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return; // dropping `batch` cancels its keys
+        }
         let inner = Arc::clone(this);
-        tokio::spawn(async move {
-            let _permit = match &inner.permits {
-                Some(permits) => Some(Arc::clone(permits).acquire_owned().await),
-                None => None,
-            };
-            let keys: Vec<K> = batch.iter().map(|c| c.key().clone()).collect();
-            let observer = Arc::clone(inner.flights.observer());
-            observer.on_batch(keys.len());
-            let loader = Arc::clone(&inner.loader);
-            let load = async { loader.load_batch(&keys).await };
-            match run_guarded(load, inner.config.timeout, &*observer).await {
-                Ok(mut values) => {
-                    for completer in batch {
-                        match values.remove(completer.key()) {
-                            Some(value) => completer.complete(Ok(value), &*inner.commit),
-                            None => completer.complete(Err(CacheError::NotFound), |_, _| {}),
-                        };
-                    }
-                }
-                Err(error) => {
-                    for completer in batch {
-                        completer.complete(Err(error.clone()), |_, _| {});
-                    }
+        tokio::spawn(async move { inner.load(batch).await });
+    }
+
+    /// Loads `batch`: waits for a slot, calls the loader, answers every key.
+    /// The load timeout counts from the batch's first request, so it bounds
+    /// the callers' whole wait: the window, the wait for a slot and the load.
+    async fn load(&self, batch: Batch<K, V>) {
+        let observer = Arc::clone(self.flights.observer());
+        let limit = Limit::from(batch.opened, self.config.timeout);
+        let _permit = match (&self.permits, limit) {
+            (None, _) => None,
+            (Some(permits), None) => Some(Arc::clone(permits).acquire_owned().await),
+            (Some(permits), Some(limit)) => {
+                let slot = Arc::clone(permits).acquire_owned();
+                if let Ok(permit) = tokio::time::timeout_at(limit.deadline, slot).await {
+                    Some(permit)
+                } else {
+                    let waited = cache_core::time::now().saturating_duration_since(batch.opened);
+                    observer.on_load(LoadOutcome::Timeout, waited);
+                    batch.fail(&CacheError::Timeout { after: limit.after });
+                    return;
                 }
             }
-        });
+        };
+        let keys = batch.distinct_keys();
+        observer.on_batch(keys.len());
+        let loader = Arc::clone(&self.loader);
+        let load = async { loader.load_batch(&keys).await };
+        match run_guarded_until(load, limit, &*observer).await {
+            Ok(values) => batch.answer(&values, &*self.commit),
+            Err(error) => batch.fail(&error),
+        }
     }
 }
 
