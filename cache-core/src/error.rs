@@ -25,6 +25,8 @@ use std::time::Duration;
 
 use crate::loader::BoxError;
 
+pub use crate::load_failure::{LoadFailure, SharedError};
+
 /// The error a loader returned, shared by every caller that waited on the load.
 #[derive(Clone)]
 pub struct LoadError(Arc<dyn Error + Send + Sync + 'static>);

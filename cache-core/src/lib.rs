@@ -31,6 +31,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod error;
+mod load_failure;
 mod loader;
 mod observe;
 mod policy;

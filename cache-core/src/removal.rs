@@ -1,6 +1,7 @@
 //! Why entries leave a store, and how stores report it.
 
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -51,8 +52,10 @@ impl fmt::Display for RemovalCause {
 
 /// A callback told of every entry that leaves a store, with the cause.
 ///
-/// Stores may call it while holding internal locks: it must be quick and must
-/// not call back into the store.
+/// The engine's stores call it after releasing their locks, so it may call
+/// back into the store; a panic in it is contained (see
+/// [`ListenerSlot::notify`]). Keep it quick: it runs on the thread of the
+/// write that removed the entry.
 pub type EvictionListener<K, V> = Arc<dyn Fn(&K, &V, RemovalCause) + Send + Sync>;
 
 /// Where a store keeps its eviction listeners; stores embed one and call
@@ -97,13 +100,16 @@ impl<K, V> ListenerSlot<K, V> {
         !self.any.load(Ordering::Acquire)
     }
 
-    /// Reports one removal to every listener.
+    /// Reports one removal to every listener. A listener that panics is
+    /// contained: the others still hear of the removal, and the caller goes
+    /// on (the panic is dropped).
     pub fn notify(&self, key: &K, value: &V, cause: RemovalCause) {
         if !self.any.load(Ordering::Acquire) {
             return;
         }
         for listener in self.listeners.load().iter() {
-            listener(key, value, cause);
+            let heard = catch_unwind(AssertUnwindSafe(|| listener(key, value, cause)));
+            drop(heard);
         }
     }
 }
@@ -138,6 +144,20 @@ mod tests {
             }));
         }
         slot.notify(&1, &1, RemovalCause::Size);
+        assert_eq!(heard.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn a_panicking_listener_does_not_silence_the_others() {
+        let slot = ListenerSlot::<u32, u32>::new();
+        let heard = Arc::new(AtomicUsize::new(0));
+        slot.add(Arc::new(|_, _, _| panic!("a listener bug")));
+        let count = Arc::clone(&heard);
+        slot.add(Arc::new(move |_, _, _| {
+            count.fetch_add(1, Ordering::Relaxed);
+        }));
+        slot.notify(&1, &1, RemovalCause::Explicit);
+        slot.notify(&2, &2, RemovalCause::Explicit);
         assert_eq!(heard.load(Ordering::Relaxed), 2);
     }
 

@@ -110,6 +110,12 @@ impl Capacity {
 ///     fn len(&self) -> u64 { self.map.lock().unwrap().len() as u64 }
 ///     fn weighted_size(&self) -> u64 { self.len() }
 ///     fn capacity(&self) -> Capacity { Capacity::Unbounded }
+///     fn for_each_entry(&self, visit: &mut dyn FnMut(&K, &V)) {
+///         let now = now();
+///         for (k, v, d) in self.map.lock().unwrap().iter() {
+///             if !is_expired(*d, now) { visit(k, v) }
+///         }
+///     }
 ///     fn add_eviction_listener(&self, listener: EvictionListener<K, V>) {
 ///         self.listeners.add(listener);
 ///     }
@@ -169,6 +175,17 @@ pub trait Store<K, V>: Send + Sync {
 
     /// The bound this store keeps to.
     fn capacity(&self) -> Capacity;
+
+    /// How long an entry may go unread before it expires, if the store
+    /// expires idle entries. The default: `None`.
+    fn time_to_idle(&self) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// Visits every live entry: a weakly consistent walk (an entry inserted
+    /// or removed meanwhile may or may not be seen), not an access. `visit`
+    /// must not write to the store (it may run under a lock of it).
+    fn for_each_entry(&self, visit: &mut dyn FnMut(&K, &V));
 
     /// Adds a listener told of every entry that leaves the store from now on.
     fn add_eviction_listener(&self, listener: EvictionListener<K, V>);
@@ -232,6 +249,7 @@ impl<K: ?Sized> Equivalent<K> for dyn KeyRef<K> + '_ {
 /// #     fn len(&self) -> u64 { 1 }
 /// #     fn weighted_size(&self) -> u64 { 1 }
 /// #     fn capacity(&self) -> Capacity { Capacity::Unbounded }
+/// #     fn for_each_entry(&self, visit: &mut dyn FnMut(&String, &u8)) { visit(&"one".into(), &1) }
 /// #     fn add_eviction_listener(&self, _: EvictionListener<String, u8>) {}
 /// # }
 ///
@@ -258,6 +276,10 @@ pub trait DynStore<K, V>: Send + Sync {
     fn dyn_weighted_size(&self) -> u64;
     /// [`Store::capacity`].
     fn dyn_capacity(&self) -> Capacity;
+    /// [`Store::time_to_idle`].
+    fn dyn_time_to_idle(&self) -> Option<std::time::Duration>;
+    /// [`Store::for_each_entry`].
+    fn dyn_for_each_entry(&self, visit: &mut dyn FnMut(&K, &V));
     /// [`Store::add_eviction_listener`].
     fn dyn_add_eviction_listener(&self, listener: EvictionListener<K, V>);
 }
@@ -289,6 +311,12 @@ impl<K, V, S: Store<K, V>> DynStore<K, V> for S {
     }
     fn dyn_capacity(&self) -> Capacity {
         self.capacity()
+    }
+    fn dyn_time_to_idle(&self) -> Option<std::time::Duration> {
+        self.time_to_idle()
+    }
+    fn dyn_for_each_entry(&self, visit: &mut dyn FnMut(&K, &V)) {
+        self.for_each_entry(visit);
     }
     fn dyn_add_eviction_listener(&self, listener: EvictionListener<K, V>) {
         self.add_eviction_listener(listener);
@@ -327,6 +355,12 @@ impl<K, V> Store<K, V> for $erased {
         fn capacity(&self) -> Capacity {
             (**self).dyn_capacity()
         }
+        fn time_to_idle(&self) -> Option<std::time::Duration> {
+            (**self).dyn_time_to_idle()
+        }
+        fn for_each_entry(&self, visit: &mut dyn FnMut(&K, &V)) {
+            (**self).dyn_for_each_entry(visit);
+        }
         fn add_eviction_listener(&self, listener: EvictionListener<K, V>) {
             (**self).dyn_add_eviction_listener(listener);
         }
@@ -359,6 +393,7 @@ mod tests {
         fn capacity(&self) -> Capacity {
             Capacity::Entries(0)
         }
+        fn for_each_entry(&self, _: &mut dyn FnMut(&u8, &u8)) {}
         fn add_eviction_listener(&self, _: EvictionListener<u8, u8>) {}
     }
 

@@ -5,17 +5,22 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::Duration;
 
-use cache_core::{BatchLoader, Capacity, DynStore, LoadObserver, Loader, Store, Weigher};
+use cache_core::{
+    BatchLoader, Capacity, DynStore, EvictionListener, LoadObserver, Loader, RemovalCause, Store,
+    Weigher,
+};
 use cache_loader::{BatchConfig, Batcher, DEFAULT_WARMUP_CONCURRENCY, SingleFlight};
 use cache_metrics::CacheMetrics;
 
 use crate::cache::{AsyncCache, Inner};
-use crate::default_store::{DefaultStore, default_store};
+use crate::default_store::{DefaultStore, default_store_idle};
 use crate::error::BuildError;
+use crate::expiry::{Expiry, Ttl};
 use crate::shared_evictions::{Claim, claim_of, first_cache_over};
 
-/// Makes the default store from `max_capacity` and the weigher.
-type MakeStore<K, V, S> = fn(Option<u64>, Option<Weigher<K, V>>) -> S;
+/// Makes the default store from `max_capacity`, the weigher and the time to
+/// idle.
+type MakeStore<K, V, S> = fn(Option<u64>, Option<Weigher<K, V>>, Option<Duration>) -> S;
 
 /// Assembles an [`AsyncCache`]. Every setting is optional; `build` checks
 /// them together and names the first one that is wrong.
@@ -25,7 +30,9 @@ type MakeStore<K, V, S> = fn(Option<u64>, Option<Weigher<K, V>>) -> S;
 /// | [`name`](Self::name) | `"default"` |
 /// | [`max_capacity`](Self::max_capacity) | unbounded |
 /// | [`weigher`](Self::weigher) | every entry weighs 1 |
-/// | [`default_ttl`](Self::default_ttl) | entries never expire |
+/// | [`default_ttl`](Self::default_ttl) / [`expiry`](Self::expiry) | entries never expire |
+/// | [`time_to_idle`](Self::time_to_idle) | none: reads do not matter to expiry |
+/// | [`eviction_listener`](Self::eviction_listener) | none |
 /// | [`store`](Self::store) | the default store (see [`default_store`](crate::default_store())) |
 /// | [`loader`](Self::loader) / [`batch_loader`](Self::batch_loader) | none |
 /// | [`batch_window`](Self::batch_window) / [`max_batch_size`](Self::max_batch_size) | 5 ms / 100 |
@@ -61,6 +68,9 @@ pub struct AsyncCacheBuilder<K, V, S = DefaultStore<K, V>> {
     max_capacity: Option<u64>,
     weigher: Option<Weigher<K, V>>,
     default_ttl: Option<Duration>,
+    expiry: Option<Arc<dyn Expiry<K, V>>>,
+    time_to_idle: Option<Duration>,
+    listeners: Vec<EvictionListener<K, V>>,
     store: Option<S>,
     /// Set until a store is given: builds the default one.
     make_default: Option<MakeStore<K, V, S>>,
@@ -86,8 +96,11 @@ where
             max_capacity: None,
             weigher: None,
             default_ttl: None,
+            expiry: None,
+            time_to_idle: None,
+            listeners: Vec::new(),
             store: None,
-            make_default: Some(default_store),
+            make_default: Some(default_store_idle),
             shared: None,
             loader: None,
             batch_loader: None,
@@ -135,6 +148,83 @@ where
         self
     }
 
+    /// Chooses each entry's TTL from its key and value when it is inserted
+    /// or loaded, instead of one [`default_ttl`](Self::default_ttl) (which
+    /// then may not be set). See [`Expiry`].
+    pub fn expiry(mut self, expiry: impl Expiry<K, V> + 'static) -> Self {
+        self.expiry = Some(Arc::new(expiry));
+        self
+    }
+
+    /// Expires an entry that has not been read for `idle` (besides its TTL,
+    /// which still bounds it): moka's `time_to_idle`. Applies to the default
+    /// store; a given store must be built with the same time to idle
+    /// ([`PolicyStore::with_time_to_idle`](crate::PolicyStore::with_time_to_idle)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cache_facade::AsyncCache;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let cache: AsyncCache<&str, u32> =
+    ///     AsyncCache::builder().time_to_idle(Duration::from_secs(60)).build().unwrap();
+    /// cache.insert("hot", 1).await;
+    /// cache.insert("cold", 2).await;
+    /// for _ in 0..5 {
+    ///     tokio::time::advance(Duration::from_secs(30)).await;
+    ///     assert_eq!(cache.get(&"hot").await, Some(1));
+    /// }
+    /// assert_eq!(cache.get(&"cold").await, None, "unread for 150 s");
+    /// # }
+    /// ```
+    pub fn time_to_idle(mut self, idle: Duration) -> Self {
+        self.time_to_idle = Some(idle);
+        self
+    }
+
+    /// Calls `listener` with every entry that leaves the cache and why
+    /// ([`RemovalCause`](crate::RemovalCause): `Size`, `Expired`, `Explicit`,
+    /// `Replaced`), as moka's `eviction_listener`. It runs after the store
+    /// released its locks, on the thread of the write that removed the
+    /// entry, so it may use the cache; a panic in it is contained (the cache
+    /// and the other listeners go on).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use cache_facade::{AsyncCache, RemovalCause};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let gone = Arc::new(Mutex::new(Vec::new()));
+    /// let sink = Arc::clone(&gone);
+    /// let cache: AsyncCache<u32, &str> = AsyncCache::builder()
+    ///     .eviction_listener(move |k: &u32, v: &&str, cause| {
+    ///         sink.lock().unwrap().push((*k, *v, cause));
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// cache.insert(1, "a").await;
+    /// cache.insert(1, "b").await;
+    /// cache.remove(&1).await;
+    /// assert_eq!(
+    ///     *gone.lock().unwrap(),
+    ///     [(1, "a", RemovalCause::Replaced), (1, "b", RemovalCause::Explicit)]
+    /// );
+    /// # }
+    /// ```
+    pub fn eviction_listener(
+        mut self,
+        listener: impl Fn(&K, &V, RemovalCause) + Send + Sync + 'static,
+    ) -> Self {
+        self.listeners.push(Arc::new(listener));
+        self
+    }
+
     /// Keeps entries in `store` instead of the default store: an
     /// [`LruStore`](crate::LruStore), [`TtlStore`](crate::TtlStore),
     /// [`MokaStore`](crate::MokaStore), a [`PolicyStore`](crate::PolicyStore)
@@ -146,6 +236,9 @@ where
             max_capacity: self.max_capacity,
             weigher: self.weigher,
             default_ttl: self.default_ttl,
+            expiry: self.expiry,
+            time_to_idle: self.time_to_idle,
+            listeners: self.listeners,
             store: Some(store),
             make_default: None,
             shared: None,
@@ -279,6 +372,15 @@ where
                 "must be longer than zero (leave it unset for no expiry)",
             ));
         }
+        if self.expiry.is_some() && self.default_ttl.is_some() {
+            return Err(BuildError::new(
+                "default_ttl",
+                "cannot be combined with an expiry: return the default from the expiry",
+            ));
+        }
+        if self.time_to_idle == Some(Duration::ZERO) {
+            return Err(BuildError::new("time_to_idle", "must be longer than zero"));
+        }
         if self.load_timeout == Some(Duration::ZERO) {
             return Err(BuildError::new("load_timeout", "must be longer than zero"));
         }
@@ -288,6 +390,16 @@ where
         let store = match (self.store, self.make_default) {
             (Some(store), _) => {
                 check_custom_store(&store, self.max_capacity, self.weigher.is_some())?;
+                if store.time_to_idle() != self.time_to_idle {
+                    return Err(BuildError::new(
+                        "time_to_idle",
+                        format!(
+                            "{:?} differs from the given store's ({:?}): build the store with it",
+                            self.time_to_idle,
+                            store.time_to_idle()
+                        ),
+                    ));
+                }
                 store
             }
             (None, Some(make_default)) => {
@@ -297,7 +409,7 @@ where
                         "needs a max_capacity to weigh entries against",
                     ));
                 }
-                make_default(self.max_capacity, self.weigher)
+                make_default(self.max_capacity, self.weigher, self.time_to_idle)
             }
             (None, None) => return Err(BuildError::new("store", "was not given")),
         };
@@ -316,7 +428,14 @@ where
         }
         let observer: Arc<dyn LoadObserver> = Arc::clone(&metrics) as _;
         let flights = SingleFlight::with_observer(observer);
-        let commit = committer(&store, self.default_ttl);
+        for listener in self.listeners {
+            store.add_eviction_listener(listener);
+        }
+        let ttl = match self.expiry {
+            Some(expiry) => Ttl::PerEntry(expiry),
+            None => Ttl::Fixed(self.default_ttl),
+        };
+        let commit = committer(&store, ttl.clone());
         let batcher = match (self.batch_loader, batch_config) {
             (Some(loader), Some(config)) => {
                 let batcher = Batcher::new(flights.clone(), loader, config, Arc::clone(&commit))
@@ -332,7 +451,7 @@ where
             batcher,
             loader: self.loader,
             commit,
-            default_ttl: self.default_ttl,
+            ttl,
             load_timeout: self.load_timeout,
             warmup_concurrency: self.warmup_concurrency.unwrap_or(DEFAULT_WARMUP_CONCURRENCY),
             metrics,
@@ -415,7 +534,7 @@ fn batch_config(
 
 /// Stores a loaded value with the default TTL, counted from the moment the
 /// load ends.
-fn committer<K, V, S>(store: &Arc<S>, ttl: Option<Duration>) -> cache_loader::Commit<K, V>
+fn committer<K, V, S>(store: &Arc<S>, ttl: Ttl<K, V>) -> cache_loader::Commit<K, V>
 where
     K: Clone + 'static,
     V: Clone + 'static,
@@ -423,7 +542,8 @@ where
 {
     let store = Arc::clone(store);
     Arc::new(move |key: &K, value: &V| {
-        store.insert(key.clone(), value.clone(), ttl.and_then(cache_core::time::deadline_after));
+        let deadline = ttl.of(key, value).and_then(cache_core::time::deadline_after);
+        store.insert(key.clone(), value.clone(), deadline);
     })
 }
 

@@ -13,6 +13,7 @@ use cache_metrics::{CacheMetrics, MetricsSnapshot};
 
 use crate::builder::AsyncCacheBuilder;
 use crate::default_store::DefaultStore;
+use crate::expiry::Ttl;
 
 /// An async application-layer cache in front of a database or a remote API.
 ///
@@ -88,7 +89,8 @@ pub(crate) struct Inner<K, V, S> {
     pub(crate) loader: Option<Arc<dyn Loader<K, V>>>,
     /// Stores a loaded value with the default TTL.
     pub(crate) commit: Commit<K, V>,
-    pub(crate) default_ttl: Option<Duration>,
+    /// How entries' TTLs are chosen.
+    pub(crate) ttl: Ttl<K, V>,
     pub(crate) load_timeout: Option<Duration>,
     pub(crate) warmup_concurrency: usize,
     pub(crate) metrics: Arc<CacheMetrics>,
@@ -172,7 +174,8 @@ where
     ///
     /// Cancel safe: it completes without awaiting anything.
     pub async fn insert(&self, key: K, value: V) {
-        self.insert_with_ttl(key, value, self.inner.default_ttl).await;
+        let ttl = self.inner.ttl.of(&key, &value);
+        self.insert_with_ttl(key, value, ttl).await;
     }
 
     /// Inserts `value` for `key`, expiring after `ttl`; `None` (or an
@@ -263,7 +266,7 @@ where
     /// The default TTL given to the builder.
     #[must_use]
     pub fn default_ttl(&self) -> Option<Duration> {
-        self.inner.default_ttl
+        self.inner.ttl.fixed()
     }
 
     /// The bound the store keeps to.
@@ -304,7 +307,7 @@ impl<K, V, S: Store<K, V>> fmt::Debug for AsyncCache<K, V, S> {
             .field("name", &self.inner.name)
             .field("entries", &self.inner.store.len())
             .field("capacity", &self.inner.store.capacity())
-            .field("default_ttl", &self.inner.default_ttl)
+            .field("ttl", &self.inner.ttl)
             .field("batching", &self.inner.batcher.is_some())
             .finish_non_exhaustive()
     }

@@ -36,11 +36,27 @@ pub fn default_store<K, V>(
     weigher: Option<Weigher<K, V>>,
 ) -> DefaultStore<K, V>
 where
-    K: Hash + Eq,
+    K: Hash + Eq + Clone,
 {
     match (max_capacity, weigher) {
         (Some(max), Some(weigher)) => PolicyStore::builder(max).weigher(weigher).build(),
         (Some(max), None) => PolicyStore::tinylfu(max),
         (None, _) => PolicyStore::unbounded(),
+    }
+}
+
+/// [`default_store`] with a time to idle, as the builder makes it.
+pub(crate) fn default_store_idle<K, V>(
+    max_capacity: Option<u64>,
+    weigher: Option<Weigher<K, V>>,
+    idle: Option<std::time::Duration>,
+) -> DefaultStore<K, V>
+where
+    K: Hash + Eq + Clone,
+{
+    let store = default_store(max_capacity, weigher);
+    match idle {
+        Some(idle) => store.with_time_to_idle(idle),
+        None => store,
     }
 }

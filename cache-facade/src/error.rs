@@ -14,7 +14,7 @@
 use std::error::Error;
 use std::fmt;
 
-pub use cache_core::error::{CacheError, LoadError};
+pub use cache_core::error::{CacheError, LoadError, LoadFailure, SharedError};
 
 /// A builder setting is out of range or contradicts another one; the message
 /// names the setting.

@@ -53,17 +53,23 @@
 #[doc(hidden)]
 pub mod __private;
 mod builder;
+mod bulk;
 mod cache;
 mod default_store;
+mod entry;
 pub mod error;
+mod expiry;
 mod loading;
 mod memoize;
 mod shared_evictions;
+mod typed_loads;
 mod warmup;
 
 pub use builder::AsyncCacheBuilder;
 pub use cache::AsyncCache;
 pub use default_store::{DefaultStore, default_store};
+pub use entry::{Computed, Entry, EntryValue, Op};
+pub use expiry::Expiry;
 pub use memoize::{AsyncLru, AsyncTtl, MemoCache, MemoFn, MemoStore, Memoized};
 
 /// `#[async_lru(maxsize = 128)]`: memoizes an `async fn` (or method) in an

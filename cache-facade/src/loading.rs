@@ -140,6 +140,22 @@ where
         if let Some(value) = self.lookup(&key) {
             return Ok(value);
         }
+        self.load_missing_inline(key, loader).await
+    }
+
+    /// Loads `key` (already looked up and missed) through single-flight,
+    /// inside the calling future.
+    #[cold]
+    pub(crate) async fn load_missing_inline<F, Fut, E>(
+        &self,
+        key: K,
+        loader: F,
+    ) -> Result<V, CacheError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+        E: Into<BoxError>,
+    {
         let store = &self.inner.store;
         let probe = || store.get(&key);
         let commit = &*self.inner.commit;

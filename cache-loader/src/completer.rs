@@ -84,6 +84,17 @@ impl<K, V: Clone> Completer<K, V> {
         committed
     }
 
+    /// Ends the load without a value (the entry API's removal, or a
+    /// computation that left the key absent): `write(key)` runs under the
+    /// key's lock, but only if the load is still current; every waiter gets
+    /// [`CacheError::NotFound`]. Returns whether `write` ran.
+    pub fn complete_without_value(mut self, write: impl FnOnce(&K)) -> bool {
+        self.done = true;
+        let ran = self.detach(|key| write(key)).is_some();
+        self.flight.finish(Err(CacheError::NotFound));
+        ran
+    }
+
     /// Removes the key from the table if this load is still its current one,
     /// running `on_current` under the lock in that case.
     fn detach<R>(&self, on_current: impl FnOnce(&K) -> R) -> Option<R> {

@@ -5,7 +5,7 @@ macro_rules! delegate_store {
     ($store:ident) => {
         impl<K, V> cache_core::Store<K, V> for $store<K, V>
         where
-            K: std::hash::Hash + Eq + Send + Sync,
+            K: std::hash::Hash + Eq + Clone + Send + Sync,
             V: Clone + Send + Sync,
         {
             #[inline]
@@ -46,6 +46,12 @@ macro_rules! delegate_store {
             }
             fn capacity(&self) -> cache_core::Capacity {
                 self.0.capacity()
+            }
+            fn time_to_idle(&self) -> Option<std::time::Duration> {
+                self.0.time_to_idle()
+            }
+            fn for_each_entry(&self, visit: &mut dyn FnMut(&K, &V)) {
+                self.0.for_each_entry(visit);
             }
             fn add_eviction_listener(&self, listener: cache_core::EvictionListener<K, V>) {
                 self.0.add_eviction_listener(listener);

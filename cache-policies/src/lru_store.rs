@@ -32,7 +32,7 @@ use crate::policy_store::PolicyStore;
 /// ```
 pub struct LruStore<K, V>(PolicyStore<K, V, Lru>);
 
-impl<K: Hash + Eq, V> LruStore<K, V> {
+impl<K: Hash + Eq + Clone, V> LruStore<K, V> {
     /// A store of at most `capacity` entries (0 keeps nothing).
     #[must_use]
     pub fn new(capacity: u64) -> Self {
@@ -73,6 +73,15 @@ impl<K: Hash + Eq, V> LruStore<K, V> {
     #[must_use]
     pub fn with_weigher(max_weight: u64, weigher: Weigher<K, V>) -> Self {
         Self(PolicyStore::builder(max_weight).weigher(weigher).policy(|_| Lru::new()).build())
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> LruStore<K, V> {
+    /// Also expires entries not read for `idle` (see
+    /// [`PolicyStore::with_time_to_idle`]).
+    #[must_use]
+    pub fn with_time_to_idle(self, idle: std::time::Duration) -> Self {
+        Self(self.0.with_time_to_idle(idle))
     }
 }
 

@@ -249,6 +249,14 @@ where
         self.budget.capacity()
     }
 
+    fn for_each_entry(&self, visit: &mut dyn FnMut(&K, &V)) {
+        for (key, entry) in &self.cache {
+            if !entry.refused && !entry.is_dead() {
+                visit(&key, &entry.value);
+            }
+        }
+    }
+
     fn add_eviction_listener(&self, listener: EvictionListener<K, V>) {
         self.listeners.add(listener);
     }

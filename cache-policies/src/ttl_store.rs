@@ -46,7 +46,7 @@ use expiry_order::ExpiryOrder;
 /// ```
 pub struct TtlStore<K, V>(PolicyStore<K, V, ExpiryOrder>);
 
-impl<K: Hash + Eq, V> TtlStore<K, V> {
+impl<K: Hash + Eq + Clone, V> TtlStore<K, V> {
     /// A store without a bound: entries leave when removed or expired.
     ///
     /// # Examples
@@ -93,9 +93,18 @@ impl<K: Hash + Eq, V> TtlStore<K, V> {
     }
 }
 
-impl<K: Hash + Eq, V> Default for TtlStore<K, V> {
+impl<K: Hash + Eq + Clone, V> Default for TtlStore<K, V> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl<K: Hash + Eq + Clone, V> TtlStore<K, V> {
+    /// Also expires entries not read for `idle` (see
+    /// [`PolicyStore::with_time_to_idle`]).
+    #[must_use]
+    pub fn with_time_to_idle(self, idle: std::time::Duration) -> Self {
+        Self(self.0.with_time_to_idle(idle))
     }
 }
 

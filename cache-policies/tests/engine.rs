@@ -126,3 +126,36 @@ fn a_sharded_store_evicts_exactly_as_its_policy_alone() {
     assert!(!store.contains_key(&1), "1 was the least recently used of the whole store");
     assert!(store.contains_key(&0) && store.contains_key(&2) && store.contains_key(&3));
 }
+
+#[test]
+fn listeners_run_outside_the_locks_and_may_call_back_into_the_store() {
+    let store = Arc::new(PolicyStore::lru(2));
+    let weak = Arc::downgrade(&store);
+    let seen = Arc::new(AtomicU64::new(0));
+    let count = Arc::clone(&seen);
+    store.add_eviction_listener(Arc::new(move |key: &u64, _: &u64, cause| {
+        let store = weak.upgrade().expect("alive");
+        // Under a store lock this would deadlock: reads and writes here.
+        assert!(!store.contains_key(key), "{cause:?}: already gone when reported");
+        if cause == RemovalCause::Size && *key < 100 {
+            store.insert(key + 100, 0, None);
+        }
+        count.fetch_add(1, Ordering::Relaxed);
+    }));
+    for key in 0..3 {
+        store.insert(key, key, None);
+    }
+    assert!(seen.load(Ordering::Relaxed) >= 1);
+    assert!(store.len() <= 2);
+}
+
+#[test]
+fn a_panicking_listener_leaves_the_store_usable() {
+    let store = PolicyStore::lru(1);
+    store.add_eviction_listener(Arc::new(|_: &u64, _: &u64, _| panic!("a listener bug")));
+    for key in 0..10 {
+        store.insert(key, key, None);
+    }
+    assert_eq!(store.len(), 1);
+    assert_eq!(store.get(&9), Some(9));
+}

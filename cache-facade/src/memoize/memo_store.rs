@@ -19,7 +19,7 @@ pub type MemoCache<K, V> = AsyncCache<K, V, MemoStore<K, V>>;
 
 /// A memo store of `max` entries (unbounded when `None`) evicting by the
 /// policy `policy` makes from the capacity.
-pub(crate) fn memo_store<K: Hash + Eq + 'static, V>(
+pub(crate) fn memo_store<K: Hash + Eq + Clone + 'static, V>(
     max: Option<u64>,
     policy: fn(u64) -> Box<dyn EvictionPolicy<K>>,
 ) -> MemoStore<K, V> {

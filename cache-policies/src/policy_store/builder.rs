@@ -90,7 +90,7 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
     where
         F: FnOnce(u64) -> P,
         P: EvictionPolicy<K>,
-        K: Hash + Eq,
+        K: Hash + Eq + Clone,
     {
         let policy = (self.factory)(self.capacity.limit().unwrap_or(0));
         PolicyStore::from_parts(self.capacity, policy, self.weigher, self.shards)

@@ -55,7 +55,7 @@ use parking_lot::Mutex;
 
 pub use builder::PolicyStoreBuilder;
 use read_buffer::{ReadBuffer, STRIPES};
-use table::{Entry, Table};
+use table::{Deadline, Entry, NO_CAP, Table};
 use ticks::Ticks;
 use timer_wheel::TimerWheel;
 
@@ -113,6 +113,33 @@ pub struct PolicyStore<K, V, P = WTinyLfu> {
     listeners: ListenerSlot<K, V>,
     /// The origin of every deadline's [`Ticks`].
     epoch: Instant,
+    /// Time to idle, in nanoseconds: a hit moves the entry's deadline this
+    /// far from now (never past its own expiry).
+    idle: Option<u64>,
+}
+
+/// Entries a write removed, reported to the listeners once every lock is
+/// released (so a listener may call back into the store).
+struct Removals<K, V>(Vec<(K, V, RemovalCause)>);
+
+impl<K, V> Removals<K, V> {
+    fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    fn push(&mut self, key: K, value: V, cause: RemovalCause) {
+        self.0.push((key, value, cause));
+    }
+
+    fn entry(&mut self, entry: Entry<K, V>, cause: RemovalCause) {
+        self.0.push((entry.key, entry.value, cause));
+    }
+
+    fn report(self, listeners: &ListenerSlot<K, V>) {
+        for (key, value, cause) in &self.0 {
+            listeners.notify(key, value, *cause);
+        }
+    }
 }
 
 /// What the maintenance mutex guards.
@@ -126,7 +153,7 @@ struct State<P> {
 
 impl<K, V, P> PolicyStore<K, V, P>
 where
-    K: Hash + Eq,
+    K: Hash + Eq + Clone,
     P: EvictionPolicy<K>,
 {
     /// A store of `capacity` entries whose policy `factory` makes (called
@@ -183,7 +210,61 @@ where
             weight: AtomicU64::new(0),
             listeners: ListenerSlot::new(),
             epoch,
+            idle: None,
         }
+    }
+
+    /// Expires every entry not read (or written) for `idle`, on top of its
+    /// own expiry: a hit moves the entry's deadline to `idle` from now, never
+    /// later than the expiry it was inserted with (an entry kept alive by
+    /// reads may leave up to a second before that expiry, which is kept in
+    /// whole seconds). Each hit then reads the clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cache_core::Store;
+    /// use cache_policies::PolicyStore;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let store = PolicyStore::tinylfu(100).with_time_to_idle(Duration::from_secs(10));
+    /// store.insert("read", 1, None);
+    /// store.insert("idle", 2, None);
+    /// for _ in 0..3 {
+    ///     tokio::time::advance(Duration::from_secs(6)).await;
+    ///     assert_eq!(store.get("read"), Some(1), "each read keeps it another 10 s");
+    /// }
+    /// assert_eq!(store.get("idle"), None, "not read for 18 s");
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_time_to_idle(mut self, idle: std::time::Duration) -> Self {
+        self.idle = Some(u64::try_from(idle.as_nanos()).unwrap_or(u64::MAX));
+        self
+    }
+
+    /// The deadline and cap of an entry inserted now with `expires_at`.
+    fn deadline_of(&self, expires_at: Option<Instant>) -> (Ticks, u32) {
+        let ttl = Ticks::of(expires_at, self.epoch);
+        let Some(idle) = self.idle else {
+            return (ttl, NO_CAP);
+        };
+        let idle_deadline = self.now().plus_nanos(idle);
+        if ttl.is_some() {
+            (ttl.min(idle_deadline), ttl.whole_seconds())
+        } else {
+            (idle_deadline, NO_CAP)
+        }
+    }
+
+    /// A hit at `now` in a store with a time to idle: the entry's new
+    /// deadline.
+    #[inline]
+    fn touched(now: Ticks, idle: u64, cap: u32) -> Ticks {
+        let moved = now.plus_nanos(idle);
+        if cap == NO_CAP { moved } else { moved.min(Ticks::of_whole_seconds(cap)) }
     }
 
     /// The number of shards of the table.
@@ -246,20 +327,29 @@ where
     /// Inserts into the table and tells the policy; returns the weight the
     /// entry replaced, if any.
     /// (Any expired entry was purged before: an overwritten one was live.)
-    fn store_entry(&self, state: &mut State<P>, hash: u64, entry: Entry<K, V>) -> Option<u32> {
+    fn store_entry(
+        &self,
+        state: &mut State<P>,
+        hash: u64,
+        entry: Entry<K, V>,
+        removed: &mut Removals<K, V>,
+    ) -> Option<u32> {
         let bounded = self.bounded();
-        let (weight, deadline) = (entry.weight, entry.deadline);
+        let (weight, deadline, cap) = (entry.weight, entry.deadline.get(), entry.cap);
         let expires_at = (deadline.is_some()).then(|| deadline.instant(self.epoch));
         let mut entries = self.table.shard(hash).entries.write();
         if let Some(slot) = entries.find_mut(hash, |e| e.key == entry.key) {
             let old_value = std::mem::replace(&mut slot.value, entry.value);
             let old_weight = std::mem::replace(&mut slot.weight, weight);
-            slot.deadline = deadline;
+            slot.deadline.set(deadline);
+            slot.cap = cap;
             if bounded {
                 let info = EntryInfo::new(&slot.key, hash, weight, expires_at);
                 state.policy.on_update(&info, old_weight);
             }
-            self.listeners.notify(&slot.key, &old_value, RemovalCause::Replaced);
+            if !self.listeners.is_empty() {
+                removed.push(slot.key.clone(), old_value, RemovalCause::Replaced);
+            }
             drop(entries);
             state.weight = state.weight - u64::from(old_weight) + u64::from(weight);
             return Some(old_weight);
@@ -276,26 +366,44 @@ where
     }
 
     /// Removes the wheel item's entry if it still has that deadline.
-    fn expire_item(&self, state: &mut State<P>, (deadline, hash): (Ticks, u64)) {
-        let expired =
-            self.take(state, hash, |e| e.deadline == deadline && self.hash_of(&e.key) == hash);
+    fn expire_item(
+        &self,
+        state: &mut State<P>,
+        (deadline, hash): (Ticks, u64),
+        removed: &mut Removals<K, V>,
+    ) {
+        let expired = self
+            .take(state, hash, |e| e.deadline.get() == deadline && self.hash_of(&e.key) == hash);
+        if expired.is_none() && self.idle.is_some() {
+            // Hits moved the deadline of this entry later: follow it.
+            let moved = self
+                .table
+                .shard(hash)
+                .entries
+                .read()
+                .find(hash, |e| self.hash_of(&e.key) == hash)
+                .map(|e| e.deadline.get());
+            if let Some(later) = moved.filter(|later| *later > deadline) {
+                state.wheel.schedule(later, hash);
+            }
+        }
         if let Some(entry) = expired {
             if self.bounded() {
                 state.policy.on_remove(hash);
             }
-            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
+            removed.entry(entry, RemovalCause::Expired);
         }
     }
 
     /// Purges every entry that expired by now (the start of every write).
-    fn purge(&self, state: &mut State<P>) {
+    fn purge(&self, state: &mut State<P>, removed: &mut Removals<K, V>) {
         if state.wheel.len() == 0 {
             return;
         }
         let mut due = Vec::new();
         state.wheel.advance(self.now(), &mut |item| due.push(item));
         for item in due {
-            self.expire_item(state, item);
+            self.expire_item(state, item, removed);
         }
         if state.wheel.len() > 2 * usize::try_from(state.len).unwrap_or(usize::MAX) + 64 {
             let table = &self.table;
@@ -304,25 +412,28 @@ where
                     .shard(hash)
                     .entries
                     .read()
-                    .find(hash, |e| e.deadline == deadline && self.hash_of(&e.key) == hash)
+                    .find(hash, |e| {
+                        (e.deadline.get() == deadline || self.idle.is_some())
+                            && self.hash_of(&e.key) == hash
+                    })
                     .is_some()
             });
         }
     }
 
     /// Asks the policy for victims until the store fits its capacity.
-    fn evict_to_capacity(&self, state: &mut State<P>) {
+    fn evict_to_capacity(&self, state: &mut State<P>, removed: &mut Removals<K, V>) {
         let mut bogus = 0;
         while state.weight > self.limit {
             let victim = state.policy.evict();
             if let Some(hash) = victim {
                 if let Some(entry) = self.take(state, hash, |e| self.hash_of(&e.key) == hash) {
-                    self.listeners.notify(&entry.key, &entry.value, RemovalCause::Size);
+                    removed.entry(entry, RemovalCause::Size);
                     continue;
                 }
             }
             bogus += 1;
-            if (victim.is_none() || bogus > MAX_BOGUS_VICTIMS) && !self.evict_any(state) {
+            if (victim.is_none() || bogus > MAX_BOGUS_VICTIMS) && !self.evict_any(state, removed) {
                 break;
             }
         }
@@ -330,7 +441,7 @@ where
 
     /// Evicts some entry the policy failed to name; false when empty.
     #[cold]
-    fn evict_any(&self, state: &mut State<P>) -> bool {
+    fn evict_any(&self, state: &mut State<P>, removed: &mut Removals<K, V>) -> bool {
         let found = self
             .table
             .shards()
@@ -343,7 +454,7 @@ where
         };
         if let Some(entry) = self.take(state, hash, |e| self.hash_of(&e.key) == hash) {
             state.policy.on_remove(hash);
-            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Size);
+            removed.entry(entry, RemovalCause::Size);
         }
         true
     }
@@ -351,14 +462,21 @@ where
     /// An entry heavier than the whole capacity: never kept, and the value
     /// it would have replaced is gone too.
     #[cold]
-    fn refuse(&self, state: &mut State<P>, hash: u64, key: &K, value: &V) {
-        if let Some(old) = self.take(state, hash, |e| e.key == *key) {
+    fn refuse(
+        &self,
+        state: &mut State<P>,
+        hash: u64,
+        key: K,
+        value: V,
+        removed: &mut Removals<K, V>,
+    ) {
+        if let Some(old) = self.take(state, hash, |e| e.key == key) {
             if self.bounded() {
                 state.policy.on_remove(hash);
             }
-            self.listeners.notify(&old.key, &old.value, RemovalCause::Replaced);
+            removed.entry(old, RemovalCause::Replaced);
         }
-        self.listeners.notify(key, value, RemovalCause::Size);
+        removed.push(key, value, RemovalCause::Size);
     }
 
     /// A reader found `key` expired: remove it if it still is.
@@ -366,21 +484,21 @@ where
     fn expire_read<Q: Hash + Equivalent<K> + ?Sized>(&self, hash: u64, key: &Q) {
         let mut state = self.state.lock();
         let now = self.now();
-        if let Some(entry) =
-            self.take(&mut state, hash, |e| key.equivalent(&e.key) && e.is_expired(now))
-        {
-            if self.bounded() {
-                state.policy.on_remove(hash);
-            }
-            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
+        let expired = self.take(&mut state, hash, |e| key.equivalent(&e.key) && e.is_expired(now));
+        if expired.is_some() && self.bounded() {
+            state.policy.on_remove(hash);
         }
         self.publish(&state);
+        drop(state);
+        if let Some(entry) = expired {
+            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
+        }
     }
 }
 
 impl<K, V> PolicyStore<K, V, WTinyLfu>
 where
-    K: Hash + Eq,
+    K: Hash + Eq + Clone,
 {
     /// Starts configuring a store of `capacity` (entries, or weight once a
     /// weigher is set), with the adaptive [`WTinyLfu`] policy by default.
@@ -442,7 +560,7 @@ macro_rules! policy_constructor {
     ($policy:ident, $name:ident, $what:literal, $example:literal) => {
         impl<K, V> PolicyStore<K, V, $policy>
         where
-            K: Hash + Eq,
+            K: Hash + Eq + Clone,
         {
             #[doc = concat!("A store of `capacity` entries with ", $what, " eviction.")]
             ///
@@ -489,7 +607,7 @@ policy_constructor!(
 
 impl<K, V, P> Store<K, V> for PolicyStore<K, V, P>
 where
-    K: Hash + Eq + Send + Sync,
+    K: Hash + Eq + Clone + Send + Sync,
     V: Clone + Send + Sync,
     P: EvictionPolicy<K>,
 {
@@ -498,10 +616,17 @@ where
         let hash = self.hasher.hash_one(key);
         let entries = self.table.shard(hash).entries.read();
         let entry = entries.find(hash, |e| key.equivalent(&e.key))?;
-        if entry.deadline.is_some() && entry.is_expired(self.now()) {
-            drop(entries);
-            self.expire_read(hash, key);
-            return None;
+        let deadline = entry.deadline.get();
+        if deadline.is_some() {
+            let now = self.now();
+            if deadline.has_passed(now) {
+                drop(entries);
+                self.expire_read(hash, key);
+                return None;
+            }
+            if let Some(idle) = self.idle {
+                entry.deadline.set(Self::touched(now, idle, entry.cap));
+            }
         }
         let value = entry.value.clone();
         drop(entries);
@@ -516,44 +641,49 @@ where
         let entries = self.table.shard(hash).entries.read();
         entries
             .find(hash, |e| key.equivalent(&e.key))
-            .is_some_and(|e| !e.deadline.is_some() || !e.is_expired(self.now()))
+            .is_some_and(|e| !e.deadline.get().is_some() || !e.is_expired(self.now()))
     }
 
     fn insert(&self, key: K, value: V, expires_at: Option<Instant>) {
         let weight = self.weigher.as_ref().map_or(1, |w| w.weigh(&key, &value));
         let hash = self.hash_of(&key);
-        let deadline = Ticks::of(expires_at, self.epoch);
+        let (deadline, cap) = self.deadline_of(expires_at);
+        let mut removed = Removals::new();
         let mut state = self.state.lock();
         self.drain_reads(&mut state);
-        self.purge(&mut state);
+        self.purge(&mut state, &mut removed);
         if u64::from(weight) > self.limit || self.limit == 0 {
             // Heavier than the whole capacity, or a capacity of 0.
-            self.refuse(&mut state, hash, &key, &value);
-            self.publish(&state);
-            return;
+            self.refuse(&mut state, hash, key, value, &mut removed);
+        } else {
+            let entry = Entry { key, value, deadline: Deadline::new(deadline), weight, cap };
+            self.store_entry(&mut state, hash, entry, &mut removed);
+            if deadline.is_some() {
+                state.wheel.schedule(deadline, hash);
+                // Already expired on arrival: it leaves at once.
+                self.purge(&mut state, &mut removed);
+            }
+            self.evict_to_capacity(&mut state, &mut removed);
         }
-        self.store_entry(&mut state, hash, Entry { key, value, deadline, weight });
-        if deadline.is_some() {
-            state.wheel.schedule(deadline, hash);
-            // Already expired on arrival: it leaves at once.
-            self.purge(&mut state);
-        }
-        self.evict_to_capacity(&mut state);
         self.publish(&state);
+        drop(state);
+        removed.report(&self.listeners);
     }
 
     fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
         let hash = self.hasher.hash_one(key);
+        let mut removed = Removals::new();
         let mut state = self.state.lock();
         self.drain_reads(&mut state);
-        self.purge(&mut state);
+        self.purge(&mut state, &mut removed);
         let entry = self.take(&mut state, hash, |e| key.equivalent(&e.key));
-        self.publish(&state);
-        let entry = entry?;
-        if self.bounded() {
+        if entry.is_some() && self.bounded() {
             state.policy.on_remove(hash);
         }
+        self.publish(&state);
         drop(state);
+        removed.report(&self.listeners);
+        let entry = entry?;
         if entry.is_expired(self.now()) {
             self.listeners.notify(&entry.key, &entry.value, RemovalCause::Expired);
             None
@@ -564,33 +694,34 @@ where
     }
 
     fn clear(&self) {
+        let mut removed = Removals::new();
         let mut state = self.state.lock();
         self.reads.drain(|_| {});
-        self.purge(&mut state);
-        let now = self.now();
+        self.purge(&mut state, &mut removed);
+        let mut drained = Vec::new();
         for shard in self.table.shards() {
-            let drained: Vec<Entry<K, V>> = shard.entries.write().drain().collect();
-            for entry in drained {
-                let cause = if entry.is_expired(now) {
-                    RemovalCause::Expired
-                } else {
-                    RemovalCause::Explicit
-                };
-                self.listeners.notify(&entry.key, &entry.value, cause);
-            }
+            drained.extend(shard.entries.write().drain());
         }
         state.policy.clear();
         state.wheel.clear();
         state.weight = 0;
         state.len = 0;
         self.publish(&state);
+        drop(state);
+        removed.report(&self.listeners);
+        for entry in drained {
+            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Explicit);
+        }
     }
 
     fn run_pending_tasks(&self) {
+        let mut removed = Removals::new();
         let mut state = self.state.lock();
         self.drain_reads(&mut state);
-        self.purge(&mut state);
+        self.purge(&mut state, &mut removed);
         self.publish(&state);
+        drop(state);
+        removed.report(&self.listeners);
     }
 
     #[inline]
@@ -605,6 +736,21 @@ where
 
     fn capacity(&self) -> Capacity {
         self.capacity
+    }
+
+    fn time_to_idle(&self) -> Option<std::time::Duration> {
+        self.idle.map(std::time::Duration::from_nanos)
+    }
+
+    fn for_each_entry(&self, visit: &mut dyn FnMut(&K, &V)) {
+        let now = self.now();
+        for shard in self.table.shards() {
+            for entry in shard.entries.read().iter() {
+                if !entry.is_expired(now) {
+                    visit(&entry.key, &entry.value);
+                }
+            }
+        }
     }
 
     fn add_eviction_listener(&self, listener: EvictionListener<K, V>) {

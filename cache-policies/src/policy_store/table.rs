@@ -1,6 +1,8 @@
 //! The engine's entries: a hash table split into shards, each behind its own
 //! read-write lock, so concurrent hits on different shards share no lock.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use hashbrown::HashTable;
 use parking_lot::RwLock;
 
@@ -13,13 +15,41 @@ use super::ticks::Ticks;
 pub(crate) struct Entry<K, V> {
     pub(crate) key: K,
     pub(crate) value: V,
-    pub(crate) deadline: Ticks,
+    /// When it expires: a hit moves it later in a store with a time to idle
+    /// (under the shard's read lock, hence atomic).
+    pub(crate) deadline: Deadline,
     pub(crate) weight: u32,
+    /// With a time to idle: the latest a hit may move the deadline to (the
+    /// entry's own expiry, in whole seconds from the store's epoch, rounded
+    /// down); [`NO_CAP`] without one.
+    pub(crate) cap: u32,
 }
+
+/// No cap on how late a hit may move a deadline.
+pub(crate) const NO_CAP: u32 = u32::MAX;
 
 impl<K, V> Entry<K, V> {
     pub(crate) fn is_expired(&self, now: Ticks) -> bool {
-        self.deadline.has_passed(now)
+        self.deadline.get().has_passed(now)
+    }
+}
+
+/// An entry's deadline, readable and movable under a shared lock.
+#[derive(Debug)]
+pub(crate) struct Deadline(AtomicU64);
+
+impl Deadline {
+    pub(crate) fn new(at: Ticks) -> Self {
+        Self(AtomicU64::new(at.get()))
+    }
+
+    #[inline]
+    pub(crate) fn get(&self) -> Ticks {
+        Ticks::from_raw(self.0.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn set(&self, at: Ticks) {
+        self.0.store(at.get(), Ordering::Relaxed);
     }
 }
 

@@ -2,6 +2,9 @@
 
 use cache_core::time::Instant;
 
+/// Ticks of the epoch itself: deadlines before it stay ordered below.
+const BIAS: u64 = 1 << 63;
+
 /// A deadline in one `u64`: nanoseconds from the store's epoch, biased by
 /// 2^63 so deadlines before the epoch (a paused test clock behind the real
 /// one, say) keep their order, with 0 meaning "none". An `Option<Instant>`
@@ -21,7 +24,6 @@ impl Ticks {
 
     /// An instant on `epoch`'s scale (never [`Ticks::NONE`]).
     pub(crate) fn at(at: Instant, epoch: Instant) -> Self {
-        const BIAS: u64 = 1 << 63;
         let nanos = |d: std::time::Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
         let biased = if at >= epoch {
             BIAS.saturating_add(nanos(at - epoch))
@@ -34,7 +36,6 @@ impl Ticks {
     /// Whether this is a deadline (not [`Ticks::NONE`]).
     /// The instant these ticks stand for (`epoch` as for [`at`](Self::at)).
     pub(crate) fn instant(self, epoch: Instant) -> Instant {
-        const BIAS: u64 = 1 << 63;
         if self.0 >= BIAS {
             epoch + std::time::Duration::from_nanos(self.0 - BIAS)
         } else {
@@ -47,10 +48,26 @@ impl Ticks {
         self.0
     }
 
-    /// Ticks from raw biased nanoseconds (tests).
-    #[cfg(test)]
+    /// Ticks from raw biased nanoseconds (as [`get`](Self::get) gives).
     pub(crate) const fn from_raw(raw: u64) -> Self {
         Self(raw)
+    }
+
+    /// Whole seconds from the epoch, rounded down (0 before it; saturating
+    /// below `u32::MAX`, which stands for no cap).
+    pub(crate) fn whole_seconds(self) -> u32 {
+        let secs = self.0.saturating_sub(BIAS) / 1_000_000_000;
+        u32::try_from(secs).unwrap_or(u32::MAX - 1).min(u32::MAX - 1)
+    }
+
+    /// The ticks of `secs` whole seconds from the epoch.
+    pub(crate) fn of_whole_seconds(secs: u32) -> Self {
+        Self(BIAS + u64::from(secs) * 1_000_000_000)
+    }
+
+    /// These ticks moved `nanos` later (saturating).
+    pub(crate) fn plus_nanos(self, nanos: u64) -> Self {
+        Self(self.0.saturating_add(nanos))
     }
 
     pub(crate) const fn is_some(self) -> bool {
