@@ -19,10 +19,24 @@ impl<E> SharedError<E> {
         Self(Arc::new(error))
     }
 
+    /// Shares an error already behind an `Arc`.
+    #[must_use]
+    pub fn from_arc(error: Arc<E>) -> Self {
+        Self(error)
+    }
+
     /// The loader's error.
     #[must_use]
     pub fn get(&self) -> &Arc<E> {
         &self.0
+    }
+}
+
+/// An `io::Error` shared by the waiters of a failed load keeps its kind and
+/// message (the original is its source).
+impl From<SharedError<std::io::Error>> for std::io::Error {
+    fn from(shared: SharedError<std::io::Error>) -> Self {
+        Self::new(shared.get().kind(), shared)
     }
 }
 
@@ -44,7 +58,11 @@ impl<E: fmt::Display> fmt::Display for SharedError<E> {
     }
 }
 
-impl<E: fmt::Debug + fmt::Display> Error for SharedError<E> {}
+impl<E: fmt::Debug + fmt::Display> Error for SharedError<E> {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        None
+    }
+}
 
 /// Why a typed load failed: the loader's own error as `Arc<E>` (every
 /// waiter of the load gets the same one), or one of the cache's own

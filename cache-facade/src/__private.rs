@@ -10,13 +10,15 @@
 //! that an unfit type is reported where it is written.
 
 use std::convert::Infallible;
-use std::error::Error;
+use std::fmt::{Debug, Display};
 use std::future::Future;
 use std::hash::Hash;
+use std::marker::PhantomData;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::{AsyncLru, AsyncTtl, MemoCache};
-use cache_core::error::CacheError;
+use cache_core::error::{CacheError, SharedError};
 
 /// The cache of a `#[async_lru(maxsize = ..)]` function: the one
 /// [`AsyncLru`] builds (0 keeps nothing).
@@ -71,9 +73,16 @@ pub async fn infallible<V>(value: impl Future<Output = V>) -> Result<V, Infallib
     Ok(value.await)
 }
 
-/// The outcome of a memoized `-> Result<V, E>` function as that type: the
-/// loader's `E` comes back by downcast (every waiter of a failed load gets a
-/// clone of it).
+/// The loader a macro runs for a `-> Result<V, E>` function: its error goes
+/// into a [`SharedError`], one `Arc<E>` for every caller of the call.
+pub async fn shared<V, E>(call: impl Future<Output = Result<V, E>>) -> Result<V, SharedError<E>> {
+    call.await.map_err(SharedError::new)
+}
+
+/// The outcome of a memoized `-> Result<V, E>` function as that type: each
+/// caller of a failed call gets an `E` made from the one shared error by
+/// `rebuild` (a clone when `E: Clone`, else `E::from(SharedError<E>)`; see
+/// [`Rebuild`]).
 ///
 /// # Errors
 ///
@@ -86,14 +95,88 @@ pub async fn infallible<V>(value: impl Future<Output = V>) -> Result<V, Infallib
 /// cache failure that has no `E` (none is expected: the cache has no load
 /// timeout).
 #[track_caller]
-pub fn unwrap_result<V, E: MemoError>(result: Result<V, CacheError>) -> Result<V, E> {
+pub fn unwrap_result<V, E: MemoError>(
+    result: Result<V, CacheError>,
+    rebuild: fn(&Arc<E>) -> E,
+) -> Result<V, E> {
     match result {
         Ok(value) => Ok(value),
-        Err(CacheError::Load(error)) => match error.downcast_ref::<E>() {
-            Some(original) => Err(original.clone()),
+        Err(CacheError::Load(error)) => match error.downcast_ref::<SharedError<E>>() {
+            Some(shared) => Err(rebuild(shared.get())),
             None => panic!("memoized function failed with an error of another type: {error}"),
         },
         Err(other) => fail(&other),
+    }
+}
+
+/// Picks how a memoized function's callers get their own `E` from the one
+/// shared `Arc<E>` of a failed call, by autoref specialisation at the macro's
+/// call site, where `E` is a concrete type: `(&&Rebuild::<E>::new()).rebuild()`
+/// is [`ViaClone`] when `E: Clone`, else [`ViaFrom`].
+#[derive(Debug)]
+pub struct Rebuild<E>(PhantomData<fn() -> E>);
+
+impl<E> Rebuild<E> {
+    /// The selector for `E`.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<E> Default for Rebuild<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// First choice: every caller gets a clone of the error.
+pub trait ViaClone<E> {
+    /// The clone.
+    fn rebuild(&self) -> fn(&Arc<E>) -> E;
+}
+
+impl<E: Clone> ViaClone<E> for &Rebuild<E> {
+    fn rebuild(&self) -> fn(&Arc<E>) -> E {
+        |shared| E::clone(shared)
+    }
+}
+
+/// Second choice, for errors that are not `Clone`: every caller gets
+/// `E::from(SharedError<E>)`, which keeps the message and the original
+/// (reachable as the error's source or by downcast).
+pub trait ViaFrom<E> {
+    /// The conversion.
+    fn rebuild(&self) -> fn(&Arc<E>) -> E
+    where
+        E: FromShared;
+}
+
+impl<E> ViaFrom<E> for Rebuild<E> {
+    fn rebuild(&self) -> fn(&Arc<E>) -> E
+    where
+        E: FromShared,
+    {
+        E::from_shared
+    }
+}
+
+/// An error type rebuilt from the shared error of a failed call: every `E`
+/// that converts from [`SharedError<E>`] (`anyhow::Error`, `BoxError`,
+/// `std::io::Error`, or your type with such a `From`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a memoized function's error: it is not `Clone`, and not `From<SharedError<{Self}>>`",
+    label = "every caller of a failed call gets its own `{Self}`, made from the one shared error",
+    note = "derive `Clone`, or implement `From<cache_facade::error::SharedError<{Self}>>` for it (anyhow::Error, BoxError and std::io::Error already have it)"
+)]
+pub trait FromShared: Sized {
+    /// The caller's own error, from the shared one.
+    fn from_shared(shared: &Arc<Self>) -> Self;
+}
+
+impl<E: From<SharedError<E>>> FromShared for E {
+    fn from_shared(shared: &Arc<Self>) -> Self {
+        E::from(SharedError::from_arc(Arc::clone(shared)))
     }
 }
 
@@ -143,13 +226,12 @@ impl<T: Clone + Send + Sync + 'static> MemoValue for T {}
 
 /// A memoized function's error type; checked by [`unwrap_result`].
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a memoized function's error: it must be `Clone + std::error::Error + Send + Sync + 'static`",
-    label = "every caller waiting for a failed call gets its own clone of this error",
-    note = "derive `Clone`, or wrap the error in an `Arc`"
+    message = "`{Self}` cannot be a memoized function's error: it must be `Debug + Display + Send + Sync + 'static`",
+    label = "the error of the memoized function"
 )]
-pub trait MemoError: Clone + Error + Send + Sync + 'static {}
+pub trait MemoError: Debug + Display + Send + Sync + 'static {}
 
-impl<E: Clone + Error + Send + Sync + 'static> MemoError for E {}
+impl<E: Debug + Display + Send + Sync + 'static> MemoError for E {}
 
 /// Compiles only when `K` can be (part of) a memoized function's key.
 #[inline(always)]

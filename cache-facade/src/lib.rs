@@ -59,6 +59,7 @@ mod default_store;
 mod entry;
 pub mod error;
 mod expiry;
+mod load_fn;
 mod loading;
 mod memoize;
 mod shared_evictions;
@@ -70,6 +71,7 @@ pub use cache::AsyncCache;
 pub use default_store::{DefaultStore, default_store};
 pub use entry::{Computed, Entry, EntryValue, Op};
 pub use expiry::Expiry;
+pub use load_fn::LoadFn;
 pub use memoize::{AsyncLru, AsyncTtl, MemoCache, MemoFn, MemoStore, Memoized};
 
 /// `#[async_lru(maxsize = 128)]`: memoizes an `async fn` (or method) in an

@@ -9,6 +9,7 @@ use cache_core::error::CacheError;
 use cache_core::{BoxError, Store};
 
 use crate::cache::AsyncCache;
+use crate::load_fn::LoadFn;
 
 impl<K, V, S> AsyncCache<K, V, S>
 where
@@ -44,6 +45,18 @@ where
     /// stored, and answers the other waiters. This is why the loader's future
     /// must be `'static`: clone what it needs (an `Arc` of the pool) into it.
     ///
+    /// # Borrowing in the loader
+    ///
+    /// A loader that borrows (`|| async { db.user(id).await }` with `db: &Db`)
+    /// is refused with "borrowed value does not live long enough ... argument
+    /// requires that `db` is borrowed for `'static`": the load outlives the
+    /// call. Either move an owned handle in (`let db = Arc::clone(&db);
+    /// move || async move { db.user(id).await }`), or use
+    /// [`get_with_inline`](Self::get_with_inline), whose load runs inside the
+    /// calling future and may borrow. The loader is a closure, not a future
+    /// (moka's `get_with(k, async { .. })` is refused with a note saying so):
+    /// a hit never builds it.
+    ///
     /// # Panics
     ///
     /// Panics when called outside a tokio runtime.
@@ -66,7 +79,7 @@ where
     /// ```
     pub async fn get_with<F, Fut, E>(&self, key: K, loader: F) -> Result<V, CacheError>
     where
-        F: FnOnce() -> Fut,
+        F: LoadFn<Fut>,
         Fut: Future<Output = Result<V, E>> + Send + 'static,
         E: Into<BoxError> + 'static,
     {
@@ -133,7 +146,7 @@ where
     /// ```
     pub async fn get_with_inline<F, Fut, E>(&self, key: K, loader: F) -> Result<V, CacheError>
     where
-        F: FnOnce() -> Fut,
+        F: LoadFn<Fut>,
         Fut: Future<Output = Result<V, E>>,
         E: Into<BoxError>,
     {

@@ -397,3 +397,62 @@ async fn a_waiter_takes_over_when_the_running_caller_is_dropped() {
     assert_eq!(handover(5).await, 5);
     assert_eq!(runs(&HANDOVER_RUNS), 2);
 }
+
+mod everyday_errors {
+    //! `std::io::Error`, `anyhow::Error` and `BoxError` are not `Clone`:
+    //! every caller of one failed call gets its own error rebuilt from the
+    //! one shared error (kind and message kept), and the body ran once.
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use cache_facade::error::SharedError;
+    use cache_facade::{BoxError, async_lru};
+    use futures_util::future::join_all;
+
+    static IO_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+    #[async_lru(maxsize = 8)]
+    async fn read_config(name: String) -> Result<String, std::io::Error> {
+        IO_RUNS.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("no {name}")))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn io_errors_reach_every_caller_with_their_kind() {
+        let calls = join_all((0..4).map(|_| read_config("app.toml".into()))).await;
+        assert_eq!(IO_RUNS.load(Ordering::SeqCst), 1, "one run for four callers");
+        for result in calls {
+            let error = result.unwrap_err();
+            assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
+            assert_eq!(error.to_string(), "no app.toml");
+        }
+    }
+
+    #[async_lru(maxsize = 8)]
+    async fn fetch_anyhow(id: u64) -> Result<u64, anyhow::Error> {
+        anyhow::ensure!(id != 0, "id 0 does not exist");
+        Ok(id)
+    }
+
+    #[tokio::test]
+    async fn anyhow_errors_keep_their_message_and_original() {
+        let error = fetch_anyhow(0).await.unwrap_err();
+        assert_eq!(error.to_string(), "id 0 does not exist");
+        let shared = error.downcast_ref::<SharedError<anyhow::Error>>().expect("the shared one");
+        assert_eq!(shared.get().to_string(), "id 0 does not exist");
+        assert_eq!(fetch_anyhow(3).await.unwrap(), 3);
+    }
+
+    #[async_lru(maxsize = 8)]
+    async fn fetch_boxed(id: u64) -> Result<u64, BoxError> {
+        if id == 0 { Err("no such id".into()) } else { Ok(id) }
+    }
+
+    #[tokio::test]
+    async fn box_errors_keep_their_message() {
+        assert_eq!(fetch_boxed(0).await.unwrap_err().to_string(), "no such id");
+        assert_eq!(fetch_boxed(5).await.unwrap(), 5);
+    }
+}

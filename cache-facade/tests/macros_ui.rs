@@ -1,4 +1,5 @@
-//! Misuse of `#[async_lru]` / `#[async_ttl]` is a compile error that points
+//! Misuse of `#[async_lru]` / `#[async_ttl]`, and of `get_with` (a future
+//! passed instead of a closure), is a compile error that points
 //! at the offending token: the cases under `tests/ui/`, checked with
 //! `trybuild` (regenerate the `.stderr` files with `TRYBUILD=overwrite`).
 

@@ -265,10 +265,18 @@ fn generate(
     let arg_idents: Vec<&Ident> = args.iter().map(|a| &a.ident).collect();
     let call_inner = quote!(#inner_path(#self_arg #(#arg_idents),*));
     let (loader, unwrap) = match error_ty {
-        Some(error) => (
-            quote!(move || #call_inner),
-            quote!(::cache_facade::__private::unwrap_result::<#value_ty, #error>),
-        ),
+        Some(error) => (quote!(move || ::cache_facade::__private::shared(#call_inner)), {
+            // Spanned at the error type: an unfit one is reported there.
+            let rebuild = quote_spanned!(error.span()=>
+                (&&::cache_facade::__private::Rebuild::<#error>::new()).rebuild()
+            );
+            quote!((|result| {
+                #[allow(unused_imports)]
+                use ::cache_facade::__private::{ViaClone as _, ViaFrom as _};
+                let rebuild = #rebuild;
+                ::cache_facade::__private::unwrap_result::<#value_ty, #error>(result, rebuild)
+            }))
+        }),
         None => (
             quote!(move || ::cache_facade::__private::infallible(#call_inner)),
             quote!(::cache_facade::__private::unwrap_value::<#value_ty>),

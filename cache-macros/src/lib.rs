@@ -59,9 +59,19 @@ use crate::options::{Kind, Options};
 ///
 /// A function returning `Result<V, E>` (recognized by the last path segment
 /// `Result`, with both type arguments written) caches only `Ok` values. An
-/// `Err` is not cached and reaches every concurrent caller as the original
-/// `E`: it must be `Clone + std::error::Error + Send + Sync + 'static`. Any
-/// other return type `V` is cached as it is. `V` must be
+/// `Err` is not cached; the body runs once for all concurrent callers, and
+/// each of them gets its own `E` made from the one shared error
+/// (`E: Debug + Display + Send + Sync + 'static`):
+///
+/// - a clone of it, when `E: Clone`;
+/// - else `E::from(SharedError<E>)`, which `std::io::Error` (kind and
+///   message kept), `anyhow::Error` and `BoxError` already implement (the
+///   message is kept, the original is reachable by downcast to
+///   `SharedError<E>`); implement that `From` for an error of your own, or
+///   derive `Clone`. Any other `E` is refused at compile time, at the error
+///   type, with this advice.
+///
+/// Any other return type `V` is cached as it is. `V` must be
 /// `Clone + Send + Sync + 'static`. If the body panics, every caller that
 /// waited for it panics with the same message.
 ///
