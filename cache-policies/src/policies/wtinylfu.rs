@@ -57,16 +57,23 @@ struct Slot {
 ///   segmented LRU: *probation* (20%) and *protected* (80%); a hit in
 ///   probation promotes a key to protected, whose overflow is demoted back.
 /// - When the store is full, a candidate duels the probation victim: the one
-///   a count-min sketch (4-bit counters, at least 4 KiB, halved every
-///   `10 × capacity` increments, at least 5,000; hashed with a fixed seed so
-///   runs are reproducible) has seen less often leaves. One-hit wonders and scans thus
-///   rarely displace the established working set.
-/// - A hill climber samples the hit rate every `capacity` requests (at least
-///   4,096, so small caches are not steered by noise; Caffeine samples
-///   `10 × capacity`, which on the reference traces adapted too slowly for
-///   large caches) and moves weight between the window and the main space in whichever
+///   a count-min sketch (4-bit counters, hashed with a fixed seed so runs are
+///   reproducible) has seen less often leaves. One-hit wonders and scans thus
+///   rarely displace the established working set. The sketch follows the
+///   number of keys tracked, not the capacity: nothing is allocated before
+///   the first insert, then a 64-bit word per key (at least 4 KiB), doubling
+///   as keys arrive; its counters are halved every 10 increments per key
+///   tracked (at least 5,000).
+/// - A hill climber samples the hit rate every `capacity / 2` requests (at
+///   least 4,096, so small caches are not steered by noise; Caffeine samples
+///   `10 × capacity`, which on the reference traces adapted too slowly) and
+///   moves weight between the window and the main space in whichever
 ///   direction improved it, so recency-heavy workloads get a large window
 ///   (LRU-like) and frequency-heavy ones a small window (LFU-like).
+///
+/// Nothing is allocated from `capacity`: `WTinyLfu::new(u64::MAX)` (a weight
+/// budget with no practical bound) allocates nothing until keys arrive, and
+/// then memory follows the keys.
 ///
 /// Weights are honoured: queue sizes are weights. Each operation is O(1)
 /// amortised. `capacity` is the weight budget the owning store evicts to; a
@@ -128,7 +135,7 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
             window_weight: 0,
             probation_weight: 0,
             protected_weight: 0,
-            sketch: FrequencySketch::new(capacity),
+            sketch: FrequencySketch::new(),
             climber: HillClimber::new(maximum),
             candidate: NIL,
             rng: 0x2545_f491_4f6c_dd1d,
@@ -216,6 +223,9 @@ impl<K: Hash + Eq + Clone> WTinyLfu<K> {
             Tracking::Keyed => self.arena.alloc(hash, key, slot),
             Tracking::ByHash => self.arena.alloc_hashed(hash, slot),
         };
+        // The sketch follows the number of keys tracked, not the capacity
+        // (which may be a weight budget of any size).
+        self.sketch.ensure_capacity(self.arena.len() as u64);
         self.arena.push_back(&mut self.window, idx);
         self.window_weight += u64::from(weight);
         self.evict_from_window();
@@ -607,6 +617,19 @@ mod tests {
         // synthetic trace for stability on the reference traces, where it is
         // worth up to 6 points (LIRS loops) and 5 points (Zipf 0.99).
         assert!(ratio > 0.48, "the adaptive window follows recency ({ratio})");
+    }
+
+    #[test]
+    fn memory_follows_the_keys_not_the_capacity() {
+        let mut policy = WTinyLfu::new(u64::MAX);
+        assert_eq!(policy.sketch.words(), 0, "nothing allocated from the budget");
+        for k in 0..3_000u64 {
+            policy.on_insert(&k, 1);
+        }
+        assert_eq!(policy.sketch.words(), 4_096, "a word per tracked key (power of two)");
+        let mut small = WTinyLfu::new(1 << 30);
+        small.on_insert(&1u64, 1);
+        assert_eq!(small.sketch.words(), 512, "the 4 KiB floor, whatever the budget");
     }
 
     #[test]
