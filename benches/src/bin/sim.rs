@@ -15,7 +15,9 @@ use std::time::Instant;
 use benches::capacity::{CapacitySpec, default_capacities, parse_capacities};
 use benches::parse_flag;
 use benches::report::{json, markdown, quote, summary_markdown, svg_chart};
-use benches::sim::{Contender, concurrent_contenders, contenders, simulate};
+use benches::sim::{
+    Contender, DEFAULT_STORE, OPT, PEERS, concurrent_contenders, contenders, simulate,
+};
 use benches::trace::{Trace, read_trace};
 use benches::zipf::zipf_keys;
 
@@ -33,6 +35,10 @@ options:
   --requests N        requests of the Zipf trace (default 1000000)
   --seed N            seed of the Zipf trace (default 42)
   --only NAMES        comma-separated contender names (default: all)
+  --target NAME       the contender held to the targets: every row ≥ the best of
+                      moka, quick_cache and exact LRU − 1 point, and on average
+                      ≥ every one of them + 1 point (default PolicyStore<WTinyLfu>;
+                      `policy WTinyLfu` is the policy alone, unsharded)
   --concurrency N     also replay the stores from 1 and N threads and report the loss
   --jobs N            worker threads running the simulations (default 2)
   --charts DIR        write one SVG chart per trace into DIR (default: sim-charts)
@@ -49,6 +55,7 @@ struct Args {
     requests: usize,
     seed: u64,
     only: Option<Vec<String>>,
+    target: String,
     concurrency: Option<usize>,
     jobs: usize,
     charts: Option<PathBuf>,
@@ -64,6 +71,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
         requests: 1_000_000,
         seed: 42,
         only: None,
+        target: DEFAULT_STORE.to_owned(),
         concurrency: None,
         jobs: 2,
         charts: Some(PathBuf::from("sim-charts")),
@@ -90,6 +98,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
                 let list: String = parse_flag(&arg, raw.next())?;
                 args.only = Some(list.split(',').map(|s| s.trim().to_owned()).collect());
             }
+            "--target" => args.target = parse_flag(&arg, raw.next())?,
             "--concurrency" => args.concurrency = Some(parse_flag(&arg, raw.next())?),
             "--jobs" => args.jobs = parse_flag(&arg, raw.next())?,
             "--charts" => args.charts = Some(parse_flag(&arg, raw.next())?),
@@ -127,6 +136,16 @@ fn selected(only: Option<&Vec<String>>) -> Result<Vec<Contender>, String> {
 
 fn run(args: &Args) -> Result<(), String> {
     let which = selected(args.only.as_ref())?;
+    let target = contenders()
+        .into_iter()
+        .find(|c| c.name.eq_ignore_ascii_case(&args.target))
+        .ok_or_else(|| format!("--target: unknown contender {:?}", args.target))?
+        .name;
+    let needed = PEERS.iter().copied().chain([OPT, target]);
+    let missing: Vec<&str> = needed.filter(|n| !which.iter().any(|c| c.name == *n)).collect();
+    if !missing.is_empty() {
+        eprintln!("note: no target lines without {}", missing.join(", "));
+    }
     let mut traces = Vec::new();
     for path in &args.traces {
         let started = Instant::now();
@@ -155,7 +174,7 @@ fn run(args: &Args) -> Result<(), String> {
         if let Some(dir) = &args.charts {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
             let path = dir.join(format!("{}.svg", trace.name));
-            svg_chart(&result, &path)?;
+            svg_chart(&result, target, &path)?;
             eprintln!("wrote {}", path.display());
         }
         if let Some(threads) = args.concurrency {
@@ -195,9 +214,9 @@ fn run(args: &Args) -> Result<(), String> {
         return Ok(());
     }
     for result in &results {
-        println!("{}", markdown(result));
+        println!("{}", markdown(result, target));
     }
-    let summary = summary_markdown(&results);
+    let summary = summary_markdown(&results, target);
     if !summary.is_empty() {
         println!("{summary}");
     }
@@ -259,6 +278,10 @@ mod tests {
         assert!(parse(&["-h"]).unwrap().is_none());
         let args = parse(&["a.trace", "--zipf", "0.99", "--no-charts"]).unwrap().unwrap();
         assert_eq!((args.traces.len(), args.zipf, args.charts), (1, Some(0.99), None));
+        assert_eq!(args.target, DEFAULT_STORE);
+        let args = parse(&["--target", "policy WTinyLfu", "a", "b"]).unwrap().unwrap();
+        assert_eq!((args.target.as_str(), args.traces.len()), ("policy WTinyLfu", 2));
+        assert!(parse(&["--target"]).unwrap_err().contains("--target needs a value"));
         let err = selected(Some(&vec!["nope".into()])).unwrap_err();
         assert!(err.contains("unknown contender") && err.contains("moka"));
     }

@@ -8,19 +8,31 @@ const RESET_MASK: u64 = 0x7777_7777_7777_7777;
 const ONE_MASK: u64 = 0x1111_1111_1111_1111;
 /// Largest table, in 64-bit words (16 counters each): 64 MiB.
 const MAX_WORDS: u64 = 1 << 23;
-/// Smallest table (4 KiB). A table sized to a small capacity collides so
-/// much that loop-heavy traces (LIRS `cs`, `gli`) lose up to 4 points.
+/// Smallest table (4 KiB), allocated on the first increment. A table sized
+/// to a small cache collides so much that loop-heavy traces (LIRS `cs`,
+/// `gli`) lose up to 4 points.
 const MIN_WORDS: u64 = 512;
 /// Fewest increments between two halvings: small caches otherwise forget
 /// every frequency within one pass over a loop slightly larger than them.
 const MIN_SAMPLE: u64 = 5_000;
+/// Increments between two halvings, per key tracked (Caffeine: 10).
+const SAMPLE_PER_KEY: u64 = 10;
 
 /// Estimates how often each hash was seen recently, in 0..=15.
 ///
 /// Each word holds sixteen 4-bit counters; a hash picks one group of four
 /// counter positions and each of the four rows picks a word. The estimate is
-/// the minimum of the four counters. After `sample_size` increments (10 × capacity, at least 5,000) every
+/// the minimum of the four counters. After `sample_size` increments every
 /// counter is halved, so the history ages.
+///
+/// The sketch is sized from the number of keys its owner tracks, never from
+/// a capacity or a weight budget (a byte-weighted cache with a 1 GiB budget
+/// may hold a few thousand entries): it allocates nothing until the first
+/// increment, then one word per tracked key (a power of two, at least 4 KiB,
+/// at most 64 MiB), doubling as the owner tracks more keys; a sample is 10
+/// increments per key tracked (the most seen so far; at least 5,000).
+/// Doubling keeps every estimate: the new table repeats the old one twice, and
+/// a hash's index in it keeps the old index as its low bits.
 #[derive(Debug, Clone)]
 pub(crate) struct FrequencySketch {
     table: Vec<u64>,
@@ -30,16 +42,46 @@ pub(crate) struct FrequencySketch {
 }
 
 impl FrequencySketch {
-    /// A sketch sized for about `capacity` distinct hot keys.
-    pub(crate) fn new(capacity: u64) -> Self {
-        let words = capacity.clamp(MIN_WORDS, MAX_WORDS).next_power_of_two();
-        let len = usize::try_from(words).unwrap_or(1 << 16);
-        Self {
-            table: vec![0; len],
-            mask: len - 1,
-            sample_size: capacity.clamp(1, MAX_WORDS).saturating_mul(10).max(MIN_SAMPLE),
-            size: 0,
+    /// An empty sketch: nothing is allocated until the first increment.
+    pub(crate) const fn new() -> Self {
+        Self { table: Vec::new(), mask: 0, sample_size: MIN_SAMPLE, size: 0 }
+    }
+
+    /// Grows the table and the sample for an owner that now tracks `keys`
+    /// keys (neither ever shrinks). Cheap when nothing changes: two
+    /// comparisons.
+    #[inline]
+    pub(crate) fn ensure_capacity(&mut self, keys: u64) {
+        let keys = keys.min(MAX_WORDS);
+        let sample = keys * SAMPLE_PER_KEY;
+        if sample > self.sample_size {
+            self.sample_size = sample;
         }
+        if keys > self.table.len() as u64 {
+            self.grow(keys);
+        }
+    }
+
+    /// Doubles the table until it has a word per key (`keys` ≤ the largest
+    /// size); the new half repeats the old one, so estimates stay.
+    #[cold]
+    fn grow(&mut self, keys: u64) {
+        let words = keys.clamp(MIN_WORDS, MAX_WORDS).next_power_of_two();
+        let len = usize::try_from(words).unwrap_or(1 << 16);
+        let old = self.table.len();
+        if len <= old {
+            return;
+        }
+        if old == 0 {
+            self.table = vec![0; len];
+        } else {
+            self.table.reserve_exact(len - old);
+            for j in old..len {
+                let word = self.table[j & (old - 1)];
+                self.table.push(word);
+            }
+        }
+        self.mask = len - 1;
     }
 
     /// How many increments make one sample (between halvings).
@@ -48,8 +90,17 @@ impl FrequencySketch {
         self.sample_size
     }
 
+    /// The table's length in 64-bit words (0 until the first increment).
+    #[cfg(test)]
+    pub(crate) fn words(&self) -> usize {
+        self.table.len()
+    }
+
     /// The estimated frequency of `hash`.
     pub(crate) fn frequency(&self, hash: u64) -> u8 {
+        if self.table.is_empty() {
+            return 0;
+        }
         let start = (hash & 3) << 2;
         let mut min = 15;
         for (row, seed) in SEEDS.iter().enumerate() {
@@ -62,6 +113,9 @@ impl FrequencySketch {
 
     /// Counts one occurrence of `hash`.
     pub(crate) fn increment(&mut self, hash: u64) {
+        if self.table.is_empty() {
+            self.grow(1);
+        }
         let start = (hash & 3) << 2;
         let mut added = false;
         for (row, seed) in SEEDS.iter().enumerate() {
@@ -114,7 +168,7 @@ mod tests {
 
     #[test]
     fn counts_saturate_at_fifteen_and_age_by_halving() {
-        let mut sketch = FrequencySketch::new(64);
+        let mut sketch = FrequencySketch::new();
         for _ in 0..20 {
             sketch.increment(42);
         }
@@ -126,5 +180,30 @@ mod tests {
         assert!(sketch.frequency(42) <= 8, "halved at least once");
         sketch.clear();
         assert_eq!(sketch.frequency(42), 0);
+    }
+
+    #[test]
+    fn sized_by_the_keys_tracked_and_grows_without_losing_counts() {
+        let mut sketch = FrequencySketch::new();
+        assert_eq!(sketch.words(), 0, "nothing allocated before the first increment");
+        assert_eq!(sketch.frequency(1), 0);
+        sketch.ensure_capacity(10);
+        assert_eq!((sketch.words(), sketch.sample_size()), (512, MIN_SAMPLE));
+        let hashes: Vec<u64> = (0..300u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect();
+        for (i, &h) in hashes.iter().enumerate() {
+            for _ in 0..i % 7 {
+                sketch.increment(h);
+            }
+        }
+        let before: Vec<u8> = hashes.iter().map(|&h| sketch.frequency(h)).collect();
+        sketch.ensure_capacity(3_000);
+        assert_eq!(sketch.words(), 4_096, "a word per key, a power of two");
+        assert_eq!(sketch.sample_size(), 30_000, "10 increments per key");
+        let after: Vec<u8> = hashes.iter().map(|&h| sketch.frequency(h)).collect();
+        assert_eq!(before, after, "doubling keeps every estimate");
+        sketch.ensure_capacity(5);
+        assert_eq!((sketch.words(), sketch.sample_size()), (4_096, 30_000), "never shrinks");
+        sketch.ensure_capacity(u64::MAX);
+        assert_eq!(sketch.words() as u64, MAX_WORDS, "at most 64 MiB");
     }
 }
