@@ -227,7 +227,7 @@ where
     /// Outside a tokio runtime, before anything is queued.
     fn request(&self, key: &K, probe: impl FnOnce() -> Option<V>) -> Request<V> {
         assert!(
-            tokio::runtime::Handle::try_current().is_ok(),
+            crate::sync::can_spawn(),
             "cache_loader::Batcher: batched loads must be requested within a tokio runtime"
         );
         Inner::flush(&self.inner, None);
@@ -315,8 +315,8 @@ where
     fn arm_window(this: &Arc<Self>, generation: u64) {
         let mut guard = WindowGuard { inner: Arc::downgrade(this), generation, fired: false };
         let window = this.config.window;
-        tokio::spawn(async move {
-            tokio::time::sleep(window).await;
+        crate::sync::spawn(async move {
+            crate::sync::window(window).await;
             guard.fired = true;
             if let Some(inner) = guard.inner.upgrade() {
                 Self::flush(&inner, Some(guard.generation));
@@ -327,11 +327,11 @@ where
     /// Sends `batch` to the loader on its own task. Without a runtime to
     /// spawn it on, the batch is dropped, which fails its keys.
     fn dispatch(this: &Arc<Self>, batch: Batch<K, V>) {
-        if tokio::runtime::Handle::try_current().is_err() {
+        if !crate::sync::can_spawn() {
             return; // dropping `batch` cancels its keys
         }
         let inner = Arc::clone(this);
-        tokio::spawn(async move { inner.load(batch).await });
+        crate::sync::spawn(async move { inner.load(batch).await });
     }
 
     /// Loads `batch`: waits for a slot, calls the loader, answers every key.
