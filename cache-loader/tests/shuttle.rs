@@ -172,3 +172,29 @@ fn a_write_during_the_batch_window_keeps_the_keys_of_a_batch_distinct() {
         assert_eq!(flights.in_flight(), 0, "no key is left loading");
     });
 }
+
+#[test]
+fn a_panic_while_storing_reaches_every_waiter() {
+    check(|| {
+        let flights = SingleFlight::<u32, &'static str>::new();
+        let callers: Vec<_> = (0..2)
+            .map(|_| {
+                let flights = flights.clone();
+                thread::spawn(move || {
+                    block_on(flights.get_or_load_inline(
+                        1,
+                        || None,
+                        || async { Ok::<_, BoxError>("unweighable") },
+                        None,
+                        |_: &u32, _: &&'static str| panic!("weigher exploded"),
+                    ))
+                })
+            })
+            .collect();
+        for caller in callers {
+            let result = caller.join().unwrap();
+            assert!(matches!(result, Err(CacheError::StorePanicked { .. })), "{result:?}");
+        }
+        assert_eq!(flights.in_flight(), 0);
+    });
+}

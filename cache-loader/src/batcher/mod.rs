@@ -126,9 +126,20 @@ where
     /// Cancel safe: the batch is loaded by its own task, so dropping this
     /// future leaves the batch and its other callers unaffected.
     ///
+    /// # Batch windows
+    ///
+    /// The batch is sent when its window elapses, by a timer task on the
+    /// runtime of the request that opened it. Should that task never fire
+    /// (its runtime is dropped, or has no timers), the batch is sent at
+    /// once, or failed with [`CacheError::LoadCancelled`] when no runtime is
+    /// left; should it fire late (its runtime is blocked), the next request
+    /// of any key sends the overdue batch. A queued key is always sent or
+    /// failed.
+    ///
     /// # Panics
     ///
-    /// Panics if called outside a tokio runtime.
+    /// Panics if called outside a tokio runtime, before anything is queued
+    /// (nothing is left loading).
     pub async fn get(
         &self,
         key: K,
@@ -152,6 +163,11 @@ where
     /// # Cancel safety
     ///
     /// Cancel safe, as [`get`](Self::get).
+    ///
+    /// # Panics
+    ///
+    /// As [`get`](Self::get): outside a tokio runtime, before anything is
+    /// queued.
     pub async fn get_many(
         &self,
         keys: impl IntoIterator<Item = K>,
