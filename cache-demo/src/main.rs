@@ -28,8 +28,10 @@ mod seed;
 mod traffic;
 mod zipf;
 
+use std::future::Future as _;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use cache_facade::BoxError;
@@ -55,9 +57,16 @@ fn main() -> ExitCode {
     };
     let progress = Progress::default();
     let outcome = runtime.block_on(async {
+        // Listen for Ctrl-C before any work starts (a first poll registers).
+        let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+        let listening = std::future::poll_fn(|cx| Poll::Ready(interrupted.as_mut().poll(cx)));
+        if let Poll::Ready(result) = listening.await {
+            return result.err().map(|e| Err(format!("cannot listen for Ctrl-C: {e}").into()));
+        }
         tokio::select! {
+            biased;
+            _ = &mut interrupted => None,
             report = run(options, &progress) => Some(report),
-            _ = tokio::signal::ctrl_c() => None,
         }
     });
     match outcome {

@@ -207,8 +207,13 @@ fn current_recorder() -> usize {
 
 /// The recorder of a thread without a local one: the global recorder, or
 /// the no-op one.
+/// `None` when no thread can be started (the cache then keeps the handles
+/// it registered).
 fn plain_recorder() -> Option<usize> {
-    std::thread::scope(|s| s.spawn(current_recorder).join().ok())
+    std::thread::scope(|s| {
+        let probe = std::thread::Builder::new().name("cache-metrics-probe".into());
+        probe.spawn_scoped(s, current_recorder).ok()?.join().ok()
+    })
 }
 
 impl Shared {
