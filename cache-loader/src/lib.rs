@@ -60,7 +60,7 @@ mod sync;
 mod waiter;
 mod warmup;
 
-pub use batcher::{BatchConfig, Batcher, Commit};
+pub use batcher::{BatchConfig, Batcher, Commit, TIMER_SLACK};
 pub use completer::Completer;
 pub use error::BatchConfigError;
 pub use single_flight::{Joined, SingleFlight};
