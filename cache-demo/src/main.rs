@@ -28,8 +28,10 @@ mod seed;
 mod traffic;
 mod zipf;
 
+use std::future::Future as _;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use cache_facade::BoxError;
@@ -48,12 +50,27 @@ fn main() -> ExitCode {
         Options::command().error(ErrorKind::ValueValidation, message).exit();
     }
     let json = options.json;
+    let path = options.db_path();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return fail(&error.into()),
     };
-    match runtime.block_on(run(options)) {
-        Ok(report) => {
+    let progress = Progress::default();
+    let outcome = runtime.block_on(async {
+        // Listen for Ctrl-C before any work starts (a first poll registers).
+        let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+        let listening = std::future::poll_fn(|cx| Poll::Ready(interrupted.as_mut().poll(cx)));
+        if let Poll::Ready(result) = listening.await {
+            return result.err().map(|e| Err(format!("cannot listen for Ctrl-C: {e}").into()));
+        }
+        tokio::select! {
+            biased;
+            _ = &mut interrupted => None,
+            report = run(options, &progress) => Some(report),
+        }
+    });
+    match outcome {
+        Some(Ok(report)) => {
             if json {
                 println!("{}", report.to_json());
             } else {
@@ -61,7 +78,15 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(error) => fail(&error),
+        Some(Err(error)) => fail(&error),
+        None => {
+            // A seed in progress must not leave its scratch file behind, and
+            // the exit must not wait for it.
+            let _ = std::fs::remove_file(seed::scratch_path(&path));
+            runtime.shutdown_background();
+            eprintln!("{}", progress.interrupted());
+            ExitCode::from(130)
+        }
     }
 }
 
@@ -70,8 +95,39 @@ fn fail(error: &BoxError) -> ExitCode {
     ExitCode::FAILURE
 }
 
+/// What a run finished so far, for the message of an interrupted run.
+#[derive(Debug, Default)]
+struct Progress {
+    /// Whether the catalog is ready.
+    seeded: std::sync::atomic::AtomicBool,
+    /// The scenarios finished, each with its one-line summary.
+    finished: std::sync::Mutex<Vec<String>>,
+}
+
+impl Progress {
+    /// The one-line (or, with scenarios finished, a few lines) message
+    /// printed on Ctrl-C.
+    fn interrupted(&self) -> String {
+        let finished = self.finished.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if finished.is_empty() {
+            let stage = if self.seeded.load(std::sync::atomic::Ordering::SeqCst) {
+                "before any scenario finished"
+            } else {
+                "while preparing the catalog"
+            };
+            return format!("interrupted {stage}");
+        }
+        let mut message = format!("interrupted; {} of 5 scenarios finished:", finished.len());
+        for line in finished.iter() {
+            message.push_str("\n  ");
+            message.push_str(line);
+        }
+        message
+    }
+}
+
 /// Seeds the database, runs every scenario and collects the report.
-async fn run(options: Options) -> Result<Report, BoxError> {
+async fn run(options: Options, progress: &Progress) -> Result<Report, BoxError> {
     let started = Instant::now();
     // The recorder must be in place before the first cache is built: caches
     // register their metric handles when they are built.
@@ -88,6 +144,7 @@ async fn run(options: Options) -> Result<Report, BoxError> {
     let seed_path = path.clone();
     let seeded =
         tokio::task::spawn_blocking(move || seed::ensure_seeded(&seed_path, products)).await??;
+    progress.seeded.store(true, std::sync::atomic::Ordering::SeqCst);
     let catalog = Catalog::new(&path, usize::try_from(options.pool_size)?, options.db_latency());
     let context = Context { options, catalog: Arc::new(catalog) };
 
@@ -97,16 +154,24 @@ async fn run(options: Options) -> Result<Report, BoxError> {
             eprintln!("running {name} ...");
         }
     };
+    let done = |scenarios: &mut Vec<scenarios::Comparison>, scenario| {
+        progress
+            .finished
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(report::summary(&scenario));
+        scenarios.push(scenario);
+    };
     step("the thundering herd");
-    scenarios.push(scenarios::herd::run(&context).await?);
+    done(&mut scenarios, scenarios::herd::run(&context).await?);
     step("the fan-out");
-    scenarios.push(scenarios::fanout::run(&context).await?);
+    done(&mut scenarios, scenarios::fanout::run(&context).await?);
     step("steady traffic");
-    scenarios.push(scenarios::steady::run(&context).await?);
+    done(&mut scenarios, scenarios::steady::run(&context).await?);
     step("warmup");
-    scenarios.push(scenarios::warmup::run(&context).await?);
+    done(&mut scenarios, scenarios::warmup::run(&context).await?);
     step("the memoized function");
-    scenarios.push(scenarios::memoized::run(&context).await?);
+    done(&mut scenarios, scenarios::memoized::run(&context).await?);
 
     Ok(Report {
         database: Database {
@@ -115,7 +180,7 @@ async fn run(options: Options) -> Result<Report, BoxError> {
             created: seeded.created,
             seed_ms: seeded.took.as_secs_f64() * 1e3,
         },
-        options: context.options,
+        options: context.options.resolved(),
         scenarios,
         elapsed_s: started.elapsed().as_secs_f64(),
         prometheus: prometheus.render(),

@@ -17,10 +17,10 @@ use serde::Serialize;
 /// database is created and seeded on first run; every query waits a simulated
 /// network round trip, as a remote database would.
 #[derive(Debug, Clone, Parser, Serialize)]
-#[command(name = "cache-demo", version, about, long_about = None)]
+#[command(name = "cache-demo", version, about, long_about = None, allow_negative_numbers = true)]
 pub(crate) struct Options {
     /// Products in the catalog (seeded on first run, re-seeded when it changes).
-    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, default_value_t = 100_000, value_parser = whole(1, 10_000_000))]
     pub(crate) products: u64,
 
     /// The SQLite file [default: $TMPDIR/cache-demo/catalog.sqlite3].
@@ -28,19 +28,19 @@ pub(crate) struct Options {
     pub(crate) db: Option<PathBuf>,
 
     /// Simulated network latency added to every query, in milliseconds (0: none).
-    #[arg(long, value_name = "MS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    #[arg(long, value_name = "MS", default_value_t = 2, value_parser = whole(0, 10_000))]
     pub(crate) db_latency_ms: u64,
 
     /// Connections in the database pool: queries beyond it wait for one.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=256))]
+    #[arg(long, default_value_t = 32, value_parser = whole(1, 256))]
     pub(crate) pool_size: u64,
 
     /// Requests in the steady-traffic scenario.
-    #[arg(long, default_value_t = 200_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = 200_000, value_parser = whole(1, 100_000_000))]
     pub(crate) requests: u64,
 
     /// Distinct products the traffic draws from [default: every product].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, value_parser = whole(1, 10_000_000))]
     pub(crate) keys: Option<u64>,
 
     /// Zipf exponent of the traffic (0: uniform; about 1: a few products are very hot).
@@ -48,15 +48,15 @@ pub(crate) struct Options {
     pub(crate) zipf: f64,
 
     /// Requests in flight at once in the traffic scenarios.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    #[arg(long, default_value_t = 64, value_parser = whole(1, 10_000))]
     pub(crate) concurrency: u64,
 
     /// Entries each cache holds.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = 10_000, value_parser = whole(1, 100_000_000))]
     pub(crate) capacity: u64,
 
     /// Time to live of cached products, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    #[arg(long, value_name = "SECS", default_value_t = 300, value_parser = whole(1, 31_536_000))]
     pub(crate) ttl_secs: u64,
 
     /// The cache's store: default (the builder's), lru, ttl, moka, or
@@ -65,28 +65,28 @@ pub(crate) struct Options {
     pub(crate) store: StoreKind,
 
     /// Concurrent requests for one cold product in the thundering-herd scenario.
-    #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    #[arg(long, default_value_t = 1_000, value_parser = whole(1, 100_000))]
     pub(crate) herd: u64,
 
     /// Order lines resolved in the fan-out scenario.
-    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, default_value_t = 5_000, value_parser = whole(1, 1_000_000))]
     pub(crate) order_lines: u64,
 
     /// Distinct products among the order lines [default: 500, at most --products].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, value_parser = whole(1, 10_000_000))]
     pub(crate) order_products: Option<u64>,
 
     /// Hottest products loaded ahead of traffic in the warmup scenario
     /// [default: --capacity, at most the products traffic draws from].
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    #[arg(long, value_parser = whole(1, 10_000_000))]
     pub(crate) hot_set: Option<u64>,
 
     /// First requests measured in the warmup scenario.
-    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = 5_000, value_parser = whole(1, 100_000_000))]
     pub(crate) first_requests: u64,
 
     /// Requests through the memoized function scenario.
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=100_000_000))]
+    #[arg(long, default_value_t = 20_000, value_parser = whole(1, 100_000_000))]
     pub(crate) memo_requests: u64,
 
     /// Seed of the random traffic, for repeatable runs.
@@ -147,11 +147,43 @@ impl Options {
         Duration::from_secs(self.ttl_secs)
     }
 
+    /// These options with every derived default filled in, as the run used
+    /// them (for the JSON report: no `null` where a value was used).
+    pub(crate) fn resolved(&self) -> Self {
+        Self {
+            db: Some(self.db_path()),
+            keys: Some(self.keys()),
+            order_products: Some(self.order_products()),
+            hot_set: Some(self.hot_set()),
+            ..self.clone()
+        }
+    }
+
     /// The database file, defaulted under the system's temp directory.
     pub(crate) fn db_path(&self) -> PathBuf {
         self.db
             .clone()
             .unwrap_or_else(|| std::env::temp_dir().join("cache-demo").join("catalog.sqlite3"))
+    }
+}
+
+/// A parser of whole numbers from `min` to `max` whose messages say what is
+/// wrong: `-5` for a count "must be positive", not "unexpected argument".
+fn whole(min: u64, max: u64) -> impl Fn(&str) -> Result<u64, String> + Clone + Send + Sync {
+    move |text: &str| {
+        let value: i128 =
+            text.trim().parse().map_err(|_| format!("`{text}` is not a whole number"))?;
+        if value < i128::from(min) {
+            return Err(match min {
+                0 => "must not be negative".to_owned(),
+                1 => "must be positive (at least 1)".to_owned(),
+                _ => format!("must be at least {min}"),
+            });
+        }
+        u64::try_from(value)
+            .ok()
+            .filter(|v| *v <= max)
+            .ok_or_else(|| format!("must be at most {max}"))
     }
 }
 
@@ -297,5 +329,28 @@ mod tests {
         assert_eq!((defaults.hot_set(), defaults.order_products()), (10_000, 500));
         assert!(Options::try_parse_from(["cache-demo", "--concurrency", "0"]).is_err());
         assert!(Options::try_parse_from(["cache-demo", "--zipf", "nan"]).is_err());
+    }
+
+    #[test]
+    fn counts_say_what_is_wrong_with_them() {
+        let parse = whole(1, 100);
+        assert_eq!(parse("5"), Ok(5));
+        assert_eq!(parse("-5").unwrap_err(), "must be positive (at least 1)");
+        assert_eq!(parse("0").unwrap_err(), "must be positive (at least 1)");
+        assert_eq!(parse("101").unwrap_err(), "must be at most 100");
+        assert_eq!(parse("ten").unwrap_err(), "`ten` is not a whole number");
+        assert_eq!(whole(0, 10)("-1").unwrap_err(), "must not be negative");
+        let error = Options::try_parse_from(["cache-demo", "--requests", "-5"]).unwrap_err();
+        assert!(error.to_string().contains("must be positive"), "{error}");
+    }
+
+    #[test]
+    fn resolved_options_hold_every_derived_default() {
+        let options = Options::try_parse_from(["cache-demo", "--products", "300"]).unwrap();
+        let resolved = options.resolved();
+        assert_eq!(resolved.keys, Some(300));
+        assert_eq!(resolved.order_products, Some(300));
+        assert_eq!(resolved.hot_set, Some(300));
+        assert_eq!(resolved.db, Some(options.db_path()));
     }
 }

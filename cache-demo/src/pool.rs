@@ -63,9 +63,11 @@ impl Pool {
 }
 
 /// A connection that can only read: the demo never writes after seeding.
+/// An error names the catalog's path (it went away after seeding, say).
 fn open_read_only(path: &Path) -> Result<Connection, DbError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    Ok(Connection::open_with_flags(path, flags)?)
+    Connection::open_with_flags(path, flags)
+        .map_err(|e| DbError::file(path, format!("cannot open the catalog: {e}")))
 }
 
 impl fmt::Debug for Pool {

@@ -54,18 +54,19 @@ impl Report {
         };
         let _ =
             writeln!(out, "cache-demo: a product catalog over SQLite, without and with the cache");
-        let _ =
-            writeln!(out, "  database  {} ({} products, {seeded})", db.path, group(db.products));
+        let products = count(db.products, "product", "products");
+        let _ = writeln!(out, "  database  {} ({products}, {seeded})", db.path);
         let _ = writeln!(
             out,
-            "  queries   {} ms simulated network latency each, pool of {} connections",
-            o.db_latency_ms, o.pool_size
+            "  queries   {} ms simulated network latency each, pool of {}",
+            o.db_latency_ms,
+            count(o.pool_size, "connection", "connections")
         );
         let _ = writeln!(
             out,
-            "  caches    {} store, {} entries, TTL {} s",
+            "  caches    {} store, {}, TTL {} s",
             o.store,
-            group(o.capacity),
+            count(o.capacity, "entry", "entries"),
             o.ttl_secs
         );
         for (n, scenario) in self.scenarios.iter().enumerate() {
@@ -159,6 +160,23 @@ fn change(without: f64, with: f64, better: Better) -> String {
     }
 }
 
+/// A scenario's result in one line: its title, and the queries sent
+/// without and with the cache.
+pub(crate) fn summary(scenario: &Comparison) -> String {
+    format!(
+        "{}: {} without the cache, {} with it",
+        scenario.title,
+        count(scenario.without.queries, "db query", "db queries"),
+        count(scenario.with.queries, "db query", "db queries")
+    )
+}
+
+/// `n` things, grouped, in the singular or the plural: "1 order line",
+/// "1,000 order lines".
+pub(crate) fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", group(n), if n == 1 { one } else { many })
+}
+
 /// 1234567 as "1,234,567".
 pub(crate) fn group(n: u64) -> String {
     let digits = n.to_string();
@@ -207,6 +225,9 @@ mod tests {
         assert_eq!(micros(2.5), "2.5 µs");
         assert_eq!(micros(2_500.0), "2.50 ms");
         assert_eq!(millis(1_500.0), "1.50 s");
+        assert_eq!(count(1, "order line", "order lines"), "1 order line");
+        assert_eq!(count(1_000, "product", "products"), "1,000 products");
+        assert_eq!(count(0, "product", "products"), "0 products");
     }
 
     #[test]

@@ -216,6 +216,12 @@ where
     /// # Cancel safety
     ///
     /// Cancel safe: the batch is loaded by its own task.
+    ///
+    /// # Panics
+    ///
+    /// When called outside a tokio runtime, before anything is queued (see
+    /// [`Batcher::get`](cache_loader::Batcher::get) for what happens to a
+    /// batch whose runtime goes away).
     pub async fn get_batched(&self, key: K) -> Result<Option<V>, CacheError> {
         let Some(batcher) = &self.inner.batcher else {
             return Err(CacheError::NoBatchLoader);

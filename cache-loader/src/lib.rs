@@ -6,13 +6,16 @@
 //! store insert), and this crate decides when each runs.
 //!
 //! - [`SingleFlight`]: at most one load per key in flight; every other caller
-//!   waits for it. Errors, panics and timeouts reach every waiter as a
+//!   waits for it. Errors, panics and timeouts, and a panic while storing
+//!   the value, reach every waiter as a
 //!   [`CacheError`](cache_core::error::CacheError), nothing is stored and the
 //!   next caller loads again. Loads run in their own task, so a cancelled or
 //!   stalled caller never stalls the others. Invalidation detaches a load in
 //!   flight so its value is never stored over a newer write.
 //! - [`Batcher`]: groups keys into `load_batch` calls by window and size, on
-//!   top of the same single-flight table.
+//!   top of the same single-flight table. A queued key is always sent or
+//!   failed, also when the runtime that opened its batch goes away, and the
+//!   load timeout bounds each caller's whole wait.
 //! - [`warmup`] and [`Batcher::warmup`]: load a known key set ahead of
 //!   traffic and report what happened to each key.
 //!
@@ -57,7 +60,7 @@ mod sync;
 mod waiter;
 mod warmup;
 
-pub use batcher::{BatchConfig, Batcher, Commit};
+pub use batcher::{BatchConfig, Batcher, Commit, TIMER_SLACK};
 pub use completer::Completer;
 pub use error::BatchConfigError;
 pub use single_flight::{Joined, SingleFlight};

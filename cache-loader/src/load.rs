@@ -64,7 +64,7 @@ where
                 let waiter = completer.waiter();
                 let load = loader();
                 let observer = std::sync::Arc::clone(self.observer());
-                tokio::spawn(async move {
+                crate::sync::spawn(async move {
                     let load = async move { load.await.map_err(Into::into) };
                     let result = run_guarded(load, timeout, &*observer).await;
                     completer.complete(result, commit);

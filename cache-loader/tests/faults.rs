@@ -196,6 +196,35 @@ fn a_request_sends_a_batch_whose_window_timer_never_ran() {
     drop(stalled);
 }
 
+#[test]
+fn a_caller_waiting_on_a_batch_whose_timer_never_runs_sends_it_itself() {
+    let window = Duration::from_millis(5);
+    let s = setup(Recorder::default(), BatchConfig::default().window(window));
+    // A runtime that queues key 1, then is never driven again (but lives).
+    let stalled = current_thread(false);
+    stalled.block_on(async {
+        let batcher = s.batcher.clone();
+        drop(tokio::spawn(async move { batcher.get(1, || None).await }));
+        tokio::task::yield_now().await;
+    });
+    // At once, before the window is over: this caller joins the queued key
+    // and no later request comes to send the batch.
+    let other = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let started = std::time::Instant::now();
+    let result = other.block_on(async {
+        tokio::time::timeout(Duration::from_secs(20), s.batcher.get(1, || None)).await
+    });
+    assert_eq!(result.expect("no hang").unwrap().as_deref(), Some("v1"));
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(5), "sent by the waiting caller after {waited:?}");
+    assert_eq!(*s.loader.batches.lock(), [vec![1]]);
+    drop(stalled);
+}
+
 // Item 3: a panic while storing a loaded value.
 
 #[tokio::test(start_paused = true)]

@@ -207,8 +207,13 @@ fn current_recorder() -> usize {
 
 /// The recorder of a thread without a local one: the global recorder, or
 /// the no-op one.
+/// `None` when no thread can be started (the cache then keeps the handles
+/// it registered).
 fn plain_recorder() -> Option<usize> {
-    std::thread::scope(|s| s.spawn(current_recorder).join().ok())
+    std::thread::scope(|s| {
+        let probe = std::thread::Builder::new().name("cache-metrics-probe".into());
+        probe.spawn_scoped(s, current_recorder).ok()?.join().ok()
+    })
 }
 
 impl Shared {
@@ -241,8 +246,10 @@ impl Shared {
     }
 
     /// Publishes every counter as its exact lifetime total. The cold ones
-    /// are also incremented as they happen; setting the total again makes up
-    /// for an increment that raced a change of recorder.
+    /// are also set as they happen (each event sets the total it made, never
+    /// an increment, so a pass racing an event can neither lose nor double
+    /// it); setting them again here serves a recorder installed since, or
+    /// one that keeps the latest value set rather than the largest.
     fn publish_all(&self) {
         let handles = self.handles.load();
         self.hits.publish_again(&handles.hits);
@@ -363,8 +370,8 @@ impl CacheMetrics {
                 return;
             }
         };
-        shared.cold[slot].fetch_add(1, Relaxed);
-        shared.handles.load().evictions[slot - EVICT_SIZE].increment(1);
+        let total = shared.cold[slot].fetch_add(1, Relaxed) + 1;
+        shared.handles.load().evictions[slot - EVICT_SIZE].absolute(total);
     }
 
     /// Counts one write to the cache (not exported) and says whether the
@@ -511,15 +518,15 @@ impl LoadObserver for CacheMetrics {
                 return;
             }
         };
-        shared.cold[slot].fetch_add(1, Relaxed);
-        handles.loads[slot - LOAD_SUCCESS].increment(1);
+        let total = shared.cold[slot].fetch_add(1, Relaxed) + 1;
+        handles.loads[slot - LOAD_SUCCESS].absolute(total);
         self.publish();
     }
 
     /// Counts one caller that joined a load in flight.
     fn on_coalesced(&self) {
-        self.shared.cold[COALESCED].fetch_add(1, Relaxed);
-        self.shared.handles.load().coalesced.increment(1);
+        let total = self.shared.cold[COALESCED].fetch_add(1, Relaxed) + 1;
+        self.shared.handles.load().coalesced.absolute(total);
     }
 
     /// Counts one batch of `keys` keys, and records `keys` in the
@@ -528,10 +535,10 @@ impl LoadObserver for CacheMetrics {
     fn on_batch(&self, keys: usize) {
         let keys = keys as u64;
         let shared = &*self.shared;
-        shared.cold[BATCHES].fetch_add(1, Relaxed);
+        let total = shared.cold[BATCHES].fetch_add(1, Relaxed) + 1;
         shared.cold[KEYS_BATCHED].fetch_add(keys, Relaxed);
         let handles = shared.handles.load();
-        handles.batches.increment(1);
+        handles.batches.absolute(total);
         handles.batch_size.record(keys as f64);
     }
 }
@@ -565,5 +572,45 @@ mod tests {
         }
         assert_eq!(KNOWN_OUTCOMES[LOAD_CANCELLED - LOAD_SUCCESS], LoadOutcome::Cancelled);
         assert_eq!(KNOWN_CAUSES[EVICT_REPLACED - EVICT_SIZE], RemovalCause::Replaced);
+    }
+
+    /// Events set the totals they made, so flusher passes racing them can
+    /// neither lose nor double a count (an increment after a pass that
+    /// already set the total would count it twice, for good).
+    #[test]
+    fn flusher_passes_racing_events_keep_the_recorder_exact() {
+        use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+        const EVENTS: u64 = 20_000;
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        let metrics = metrics::with_local_recorder(&recorder, || CacheMetrics::new("racing"));
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..EVENTS {
+                    metrics.on_coalesced();
+                    metrics.record_eviction(RemovalCause::Explicit);
+                }
+                done.store(true, Relaxed);
+            });
+            s.spawn(|| {
+                while !done.load(Relaxed) {
+                    metrics.shared.flush();
+                }
+            });
+        });
+        let seen = |name: &str| {
+            snapshotter.snapshot().into_vec().into_iter().find_map(|(key, _, _, value)| {
+                let explicit =
+                    key.key().labels().all(|l| l.key() != "cause" || l.value() == "explicit");
+                match value {
+                    DebugValue::Counter(n) if key.key().name() == name && explicit => Some(n),
+                    _ => None,
+                }
+            })
+        };
+        assert_eq!(seen(names::COALESCED), Some(EVENTS));
+        assert_eq!(seen(names::EVICTIONS), Some(EVENTS));
     }
 }

@@ -70,8 +70,13 @@
 //!     totals are exact;
 //!   - when the [`CacheMetrics`] is dropped.
 //! - **Every other counted event** (loads, coalesced callers, expirations and
-//!   explicit removals, batches) is also emitted when it happens, and
+//!   explicit removals, batches) is also emitted when it happens (as the new
+//!   total, so it never races the flusher into a double count), and
 //!   **histogram samples** only then.
+//!
+//! Every counter is exported with [`Counter::absolute`](metrics::Counter::absolute)
+//! (a recorder keeps the largest value set, as `metrics-util`'s storage and
+//! the Prometheus exporter do).
 //! - **Gauges** are set by [`set_size`](CacheMetrics::set_size) and
 //!   [`snapshot`](CacheMetrics::snapshot): the store knows its size, this
 //!   crate does not.

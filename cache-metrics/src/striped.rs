@@ -2,12 +2,26 @@
 //! contend on one cache line, and most adds need no atomic read-modify-write.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
+
+// With the `shuttle` feature (tests only), shuttle's atomics, mutex, statics
+// and thread-locals stand in for std's, so the model check below can explore
+// every interleaving of the leases and the plain load-and-store adds.
+#[cfg(feature = "shuttle")]
+use shuttle::sync::{
+    Mutex,
+    atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed},
+};
+#[cfg(not(feature = "shuttle"))]
+use std::sync::{
+    Mutex,
+    atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed},
+};
 
 /// Stripes leased to one thread each. Threads beyond this many (while all are
-/// leased) share one more stripe.
-const LEASED: usize = 16;
+/// leased) share one more stripe. (Two under the model checker, so that its
+/// few threads also exercise the shared stripe.)
+const LEASED: usize = if cfg!(feature = "shuttle") { 2 } else { 16 };
 /// The stripe shared by threads that hold no lease.
 const SHARED: usize = LEASED;
 
@@ -67,8 +81,15 @@ impl StripedCounter {
 /// Stripe indices never leased yet are `NEXT..LEASED`; returned ones wait in
 /// `RETURNED`. The mutex also orders a dead thread's last writes before the
 /// next holder's first.
+#[cfg(not(feature = "shuttle"))]
 static NEXT: AtomicUsize = AtomicUsize::new(0);
+#[cfg(not(feature = "shuttle"))]
 static RETURNED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+#[cfg(feature = "shuttle")]
+shuttle::lazy_static! {
+    static ref NEXT: AtomicUsize = AtomicUsize::new(0);
+    static ref RETURNED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+}
 
 /// A thread's exclusive right to write one stripe index of every counter;
 /// given back when the thread ends.
@@ -88,7 +109,7 @@ impl Drop for Lease {
     fn drop(&mut self) {
         // From now on this thread counts on the shared stripe, before
         // another thread can lease the index.
-        CACHED.with(|cached| cached.set(NO_LEASE));
+        let _ = CACHED.try_with(|cached| cached.set(NO_LEASE));
         if let Some(index) = self.0 {
             RETURNED.lock().unwrap_or_else(PoisonError::into_inner).push(index);
         }
@@ -100,12 +121,18 @@ const UNKNOWN: usize = usize::MAX;
 /// `CACHED` of a thread without a lease (or whose lease was given back).
 const NO_LEASE: usize = SHARED;
 
+#[cfg(not(feature = "shuttle"))]
 thread_local! {
     /// Owns the lease; its destructor gives the index back.
     static LEASE: Lease = Lease::take();
     /// The leased index (below [`LEASED`]), [`NO_LEASE`] or [`UNKNOWN`]: a
     /// plain thread-local without destructor, so the hit path reads it with
     /// one load and decides with one comparison.
+    static CACHED: Cell<usize> = const { Cell::new(UNKNOWN) };
+}
+#[cfg(feature = "shuttle")]
+shuttle::thread_local! {
+    static LEASE: Lease = Lease::take();
     static CACHED: Cell<usize> = const { Cell::new(UNKNOWN) };
 }
 
@@ -148,5 +175,52 @@ mod tests {
             });
         }
         assert_eq!(counter.sum(), 3 * (LEASED as u64 + 8) * 5_000);
+    }
+}
+
+/// The leases under shuttle: `cargo test -p cache-metrics --features shuttle
+/// --lib striped::model` (`.ci/run` does).
+#[cfg(all(test, feature = "shuttle"))]
+mod model {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// Three threads (one more than the leases) count at once while a
+    /// reader sums, then a fourth thread reuses a returned lease: every add
+    /// is kept, sums never go back, and no two threads write one leased
+    /// stripe at a time (a shared leased stripe would lose plain adds).
+    #[test]
+    fn leases_keep_every_add_exact() {
+        let model = || {
+            let counter = Arc::new(StripedCounter::default());
+            let counting: Vec<_> = (0..3)
+                .map(|_| {
+                    let counter = Arc::clone(&counter);
+                    shuttle::thread::spawn(move || {
+                        counter.add(1);
+                        counter.add(2);
+                    })
+                })
+                .collect();
+            let reading = {
+                let counter = Arc::clone(&counter);
+                shuttle::thread::spawn(move || {
+                    let first = counter.sum();
+                    let second = counter.sum();
+                    assert!(first <= second && second <= 9, "{first} then {second}");
+                })
+            };
+            for thread in counting {
+                thread.join().unwrap();
+            }
+            reading.join().unwrap();
+            assert_eq!(counter.sum(), 9);
+            let counter_again = Arc::clone(&counter);
+            shuttle::thread::spawn(move || counter_again.add(4)).join().unwrap();
+            assert_eq!(counter.sum(), 13, "a reused lease adds on top of its earlier counts");
+        };
+        shuttle::check_random(model, 2_000);
+        shuttle::check_pct(model, 2_000, 3);
     }
 }

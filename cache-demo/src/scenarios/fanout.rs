@@ -10,7 +10,7 @@ use indicatif::ProgressBar;
 use super::{Comparison, Context};
 use crate::caches;
 use crate::db::ProductsById;
-use crate::report::group;
+use crate::report::count;
 
 /// Runs the fan-out without and with DataLoader batching.
 pub(crate) async fn run(context: &Context) -> Result<Comparison, BoxError> {
@@ -43,9 +43,9 @@ pub(crate) async fn run(context: &Context) -> Result<Comparison, BoxError> {
     Ok(Comparison {
         id: "fanout",
         title: format!(
-            "fan-out: {} order lines over {} products, resolved concurrently",
-            group(lines),
-            group(options.order_products())
+            "fan-out: {} over {}, resolved concurrently",
+            count(lines, "order line", "order lines"),
+            count(options.order_products(), "product", "products")
         ),
         without_label: "per-key queries",
         with_label: "get_batched",

@@ -9,7 +9,7 @@ use indicatif::ProgressBar;
 
 use super::{Comparison, Context};
 use crate::caches;
-use crate::report::group;
+use crate::report::count;
 
 /// Runs the herd without and with the cache.
 pub(crate) async fn run(context: &Context) -> Result<Comparison, BoxError> {
@@ -36,8 +36,8 @@ pub(crate) async fn run(context: &Context) -> Result<Comparison, BoxError> {
     Ok(Comparison {
         id: "herd",
         title: format!(
-            "thundering herd: {} concurrent requests for one cold product",
-            group(options.herd)
+            "thundering herd: {} for one cold product",
+            count(options.herd, "request", "concurrent requests")
         ),
         without_label: "no cache",
         with_label: "get_with",

@@ -10,7 +10,7 @@ use super::{Comparison, Context};
 use crate::db::Catalog;
 use crate::error::DbError;
 use crate::product::Row;
-use crate::report::group;
+use crate::report::count;
 use crate::zipf;
 
 /// The product lookup, memoized: results live 5 minutes in a cache of
@@ -46,8 +46,8 @@ pub(crate) async fn run(context: &Context) -> Result<Comparison, BoxError> {
     Ok(Comparison {
         id: "memoized",
         title: format!(
-            "memoized function: {} Zipf lookups through a plain async fn vs #[async_ttl]",
-            group(options.memo_requests)
+            "memoized function: {} through a plain async fn vs #[async_ttl]",
+            count(options.memo_requests, "Zipf lookup", "Zipf lookups")
         ),
         without_label: "plain fn",
         with_label: "#[async_ttl]",

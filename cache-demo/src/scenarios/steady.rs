@@ -6,7 +6,7 @@ use std::sync::Arc;
 use cache_facade::BoxError;
 
 use super::{Comparison, Context};
-use crate::report::group;
+use crate::report::count;
 use crate::{caches, progress, zipf};
 
 /// Runs the stream without and with the cache.
@@ -36,10 +36,13 @@ pub(crate) async fn run(context: &Context) -> Result<Comparison, BoxError> {
     Ok(Comparison {
         id: "steady",
         title: format!(
-            "steady traffic: {} Zipf(s={}) requests over {} products, {} in flight",
-            group(options.requests),
-            options.zipf,
-            group(options.keys()),
+            "steady traffic: {} over {}, {} in flight",
+            count(
+                options.requests,
+                &format!("Zipf(s={}) request", options.zipf),
+                &format!("Zipf(s={}) requests", options.zipf)
+            ),
+            count(options.keys(), "product", "products"),
             options.concurrency
         ),
         without_label: "no cache",

@@ -12,7 +12,7 @@ use super::{Comparison, Context};
 use crate::caches::DemoCache;
 use crate::db::ProductsById;
 use crate::measurement::Measurement;
-use crate::report::group;
+use crate::report::count;
 use crate::{caches, zipf};
 
 /// Runs the first requests on a cold cache, then on a warmed one.
@@ -41,9 +41,9 @@ pub(crate) async fn run(context: &Context) -> Result<Comparison, BoxError> {
     Ok(Comparison {
         id: "warmup",
         title: format!(
-            "warmup: the first {} requests, cold vs the {} hottest products warmed in batches",
-            group(options.first_requests),
-            group(options.hot_set())
+            "warmup: the first {}, cold vs the {} warmed in batches",
+            count(options.first_requests, "request", "requests"),
+            count(options.hot_set(), "hottest product", "hottest products")
         ),
         without_label: "cold cache",
         with_label: "warmed",

@@ -2,6 +2,8 @@
 
 mod batch;
 mod config;
+#[cfg(not(feature = "shuttle"))]
+mod watchdog;
 
 use batch::{Batch, WindowGuard};
 pub use config::BatchConfig;
@@ -9,6 +11,8 @@ pub use config::BatchConfig;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
+
+use futures_util::future::{self, Either};
 
 use cache_core::error::CacheError;
 use cache_core::time::Instant;
@@ -19,12 +23,13 @@ use crate::completer::Completer;
 use crate::error::BatchConfigError;
 use crate::guarded::{Limit, run_guarded_until};
 use crate::single_flight::{Joined, SingleFlight};
-use crate::sync::{Arc, Mutex};
+use crate::sync::{Arc, Mutex, Notify};
 use crate::waiter::Waiter;
 
-/// How late a window timer may fire before the next request sends its batch
-/// instead (the timer task may never run: its runtime is blocked or gone).
-const TIMER_SLACK: std::time::Duration = std::time::Duration::from_millis(10);
+/// How late a window timer may fire before the callers waiting on its batch,
+/// or the next request, send the batch instead (the timer task may never
+/// run: its runtime is blocked or gone).
+pub const TIMER_SLACK: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// Stores a loaded value (called under the key's single-flight lock, only for
 /// loads not invalidated meanwhile).
@@ -79,6 +84,9 @@ struct Inner<K, V> {
     permits: Option<Arc<Semaphore>>,
     commit: Commit<K, V>,
     pending: Mutex<Pending<K, V>>,
+    /// Wakes the callers waiting on a batch that is overdue (its timer did
+    /// not fire in time), so they send it themselves.
+    overdue: Notify,
 }
 
 struct Pending<K, V> {
@@ -113,7 +121,8 @@ where
             opened: cache_core::time::now(),
             generation: 0,
         });
-        let inner = Inner { flights, loader, config, permits, commit, pending };
+        let inner =
+            Inner { flights, loader, config, permits, commit, pending, overdue: Notify::new() };
         Ok(Self { inner: Arc::new(inner) })
     }
 
@@ -126,9 +135,24 @@ where
     /// Cancel safe: the batch is loaded by its own task, so dropping this
     /// future leaves the batch and its other callers unaffected.
     ///
+    /// # Batch windows
+    ///
+    /// The batch is sent when its window elapses, by a timer task on the
+    /// runtime of the request that opened it. Should that task never fire
+    /// (its runtime is dropped, or has no timers), the batch is sent at
+    /// once, or failed with [`CacheError::LoadCancelled`] when no runtime is
+    /// left. Should it fire late (its runtime is blocked, or never polled
+    /// again), the callers waiting on the batch send it on their own runtime
+    /// once it is [`TIMER_SLACK`] (10 ms) overdue, told by a process-wide
+    /// watchdog thread, and so does the next request of any key. A queued
+    /// key is always sent or failed, and a caller in a live runtime waits for
+    /// its batch to be sent at most the window plus that slack (plus
+    /// scheduling delays).
+    ///
     /// # Panics
     ///
-    /// Panics if called outside a tokio runtime.
+    /// Panics if called outside a tokio runtime, before anything is queued
+    /// (nothing is left loading).
     pub async fn get(
         &self,
         key: K,
@@ -136,7 +160,24 @@ where
     ) -> Result<Option<V>, CacheError> {
         match self.request(&key, probe) {
             Request::Present(value) => Ok(Some(value)),
-            Request::Waiting(waiter) => found(waiter.wait().await),
+            Request::Waiting(waiter) => found(self.wait(waiter).await),
+        }
+    }
+
+    /// Waits for a load, sending the batch collecting keys on this caller's
+    /// runtime should it be found overdue meanwhile (its window timer could
+    /// not run: the runtime that opened it is blocked).
+    async fn wait(&self, waiter: Waiter<V>) -> Result<V, CacheError> {
+        let mut answer = std::pin::pin!(waiter.wait());
+        loop {
+            let mut overdue = std::pin::pin!(self.inner.overdue.notified());
+            overdue.as_mut().enable();
+            match future::select(answer.as_mut(), overdue).await {
+                Either::Left((result, _)) => return result,
+                // Overdue by this caller's clock too (a paused test clock
+                // has the timer fire in time, whatever real time passed).
+                Either::Right(((), _)) => Inner::flush(&self.inner, None),
+            }
         }
     }
 
@@ -152,6 +193,11 @@ where
     /// # Cancel safety
     ///
     /// Cancel safe, as [`get`](Self::get).
+    ///
+    /// # Panics
+    ///
+    /// As [`get`](Self::get): outside a tokio runtime, before anything is
+    /// queued.
     pub async fn get_many(
         &self,
         keys: impl IntoIterator<Item = K>,
@@ -171,7 +217,7 @@ where
             }
         }
         for (key, waiter) in waiting {
-            if let Some(value) = found(waiter.wait().await)? {
+            if let Some(value) = found(self.wait(waiter).await)? {
                 values.insert(key, value);
             }
         }
@@ -227,7 +273,7 @@ where
     /// Outside a tokio runtime, before anything is queued.
     fn request(&self, key: &K, probe: impl FnOnce() -> Option<V>) -> Request<V> {
         assert!(
-            tokio::runtime::Handle::try_current().is_ok(),
+            crate::sync::can_spawn(),
             "cache_loader::Batcher: batched loads must be requested within a tokio runtime"
         );
         Inner::flush(&self.inner, None);
@@ -281,6 +327,11 @@ where
             let generation = pending.generation;
             drop(pending);
             Self::arm_window(this, generation);
+            #[cfg(not(feature = "shuttle"))]
+            {
+                let target: std::sync::Weak<dyn watchdog::Overdue> = Arc::downgrade(this) as _;
+                watchdog::watch(this.config.window + TIMER_SLACK, target, generation);
+            }
         }
     }
 
@@ -299,7 +350,7 @@ where
         let mut pending = this.pending.lock();
         let due = match generation {
             Some(generation) => pending.generation == generation,
-            None => pending.opened + this.config.window + TIMER_SLACK < cache_core::time::now(),
+            None => pending.opened + this.config.window + TIMER_SLACK <= cache_core::time::now(),
         };
         if !due || pending.batch.is_empty() {
             return;
@@ -315,8 +366,8 @@ where
     fn arm_window(this: &Arc<Self>, generation: u64) {
         let mut guard = WindowGuard { inner: Arc::downgrade(this), generation, fired: false };
         let window = this.config.window;
-        tokio::spawn(async move {
-            tokio::time::sleep(window).await;
+        crate::sync::spawn(async move {
+            crate::sync::window(window).await;
             guard.fired = true;
             if let Some(inner) = guard.inner.upgrade() {
                 Self::flush(&inner, Some(guard.generation));
@@ -327,11 +378,11 @@ where
     /// Sends `batch` to the loader on its own task. Without a runtime to
     /// spawn it on, the batch is dropped, which fails its keys.
     fn dispatch(this: &Arc<Self>, batch: Batch<K, V>) {
-        if tokio::runtime::Handle::try_current().is_err() {
+        if !crate::sync::can_spawn() {
             return; // dropping `batch` cancels its keys
         }
         let inner = Arc::clone(this);
-        tokio::spawn(async move { inner.load(batch).await });
+        crate::sync::spawn(async move { inner.load(batch).await });
     }
 
     /// Loads `batch`: waits for a slot, calls the loader, answers every key.
@@ -362,6 +413,23 @@ where
         match run_guarded_until(load, limit, &*observer).await {
             Ok(values) => batch.answer(&values, &*self.commit),
             Err(error) => batch.fail(&error),
+        }
+    }
+}
+
+#[cfg(not(feature = "shuttle"))]
+impl<K, V> watchdog::Overdue for Inner<K, V>
+where
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    /// Wakes the callers waiting on batch `generation` if it is still
+    /// collecting keys.
+    fn overdue(&self, generation: u64) {
+        let pending = self.pending.lock();
+        if pending.generation == generation && !pending.batch.is_empty() {
+            drop(pending);
+            self.overdue.notify_waiters();
         }
     }
 }
