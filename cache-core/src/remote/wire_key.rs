@@ -133,18 +133,18 @@ impl WireKey {
                 U16 | I16 => {
                     let v = u16::from_le_bytes(take(2).try_into().unwrap_or([0; 2]));
                     if tag == U16 {
-                        state.write_u16(v)
+                        state.write_u16(v);
                     } else {
-                        state.write_i16(v as i16)
+                        state.write_i16(v as i16);
                     }
                     at += 2;
                 }
                 U32 | I32 => {
                     let v = u32::from_le_bytes(take(4).try_into().unwrap_or([0; 4]));
                     if tag == U32 {
-                        state.write_u32(v)
+                        state.write_u32(v);
                     } else {
-                        state.write_i32(v as i32)
+                        state.write_i32(v as i32);
                     }
                     at += 4;
                 }
@@ -161,9 +161,9 @@ impl WireKey {
                 _ => {
                     let v = u128::from_le_bytes(take(16).try_into().unwrap_or([0; 16]));
                     if tag == U128 {
-                        state.write_u128(v)
+                        state.write_u128(v);
                     } else {
-                        state.write_i128(v as i128)
+                        state.write_i128(v as i128);
                     }
                     at += 16;
                 }
