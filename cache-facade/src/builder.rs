@@ -17,6 +17,7 @@ use crate::default_store::{DefaultStore, default_store_idle};
 use crate::error::BuildError;
 use crate::expiry::{Expiry, Ttl};
 use crate::shared_evictions::{Claim, claim_of, first_cache_over};
+use crate::tiered::settings::TierSettings;
 
 /// Makes the default store from `max_capacity`, the weigher and the time to
 /// idle.
@@ -83,6 +84,8 @@ pub struct AsyncCacheBuilder<K, V, S = DefaultStore<K, V>> {
     max_batches_in_flight: Option<usize>,
     load_timeout: Option<Duration>,
     warmup_concurrency: Option<usize>,
+    /// The remote tier and the backplane (see the `tiered` module).
+    pub(crate) tiered: TierSettings<V>,
 }
 
 impl<K, V> AsyncCacheBuilder<K, V>
@@ -109,6 +112,7 @@ where
             max_batches_in_flight: None,
             load_timeout: None,
             warmup_concurrency: None,
+            tiered: TierSettings::default(),
         }
     }
 }
@@ -249,6 +253,7 @@ where
             max_batches_in_flight: self.max_batches_in_flight,
             load_timeout: self.load_timeout,
             warmup_concurrency: self.warmup_concurrency,
+            tiered: self.tiered,
         }
     }
 
@@ -436,8 +441,10 @@ where
             None => Ttl::Fixed(self.default_ttl),
         };
         let commit = committer(&store, ttl.clone());
+        let tier = self.tiered.build(&name, &store, &flights)?;
         let batcher = match (self.batch_loader, batch_config) {
             (Some(loader), Some(config)) => {
+                let loader = crate::tiered::settings::batch_loader(loader, tier.as_ref(), &ttl);
                 let batcher = Batcher::new(flights.clone(), loader, config, Arc::clone(&commit))
                     .map_err(|e| BuildError::new(e.setting(), e.to_string()))?;
                 Some(batcher)
@@ -455,6 +462,7 @@ where
             load_timeout: self.load_timeout,
             warmup_concurrency: self.warmup_concurrency.unwrap_or(DEFAULT_WARMUP_CONCURRENCY),
             metrics,
+            tier,
         };
         Ok(AsyncCache { inner: Arc::new(inner) })
     }

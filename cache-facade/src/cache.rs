@@ -94,6 +94,8 @@ pub(crate) struct Inner<K, V, S> {
     pub(crate) load_timeout: Option<Duration>,
     pub(crate) warmup_concurrency: usize,
     pub(crate) metrics: Arc<CacheMetrics>,
+    /// The remote tier and backplane, if configured (see the `tiered` module).
+    pub(crate) tier: Option<Arc<crate::tiered::Tier<V>>>,
 }
 
 impl<K, V> AsyncCache<K, V>
@@ -186,10 +188,15 @@ where
     ///
     /// Cancel safe: it completes without awaiting anything.
     pub async fn insert_with_ttl(&self, key: K, value: V, ttl: impl Into<Option<Duration>>) {
-        let deadline = ttl.into().and_then(deadline_after);
+        let ttl = ttl.into();
+        let remote = crate::tiered::prepare_insert(self.inner.tier.as_ref(), &key, &value, ttl);
+        let deadline = ttl.and_then(deadline_after);
         let store = &self.inner.store;
         self.inner.flights.invalidate(&key.clone(), || store.insert(key, value, deadline));
         self.note_write();
+        if let Some(remote) = remote {
+            remote.send().await;
+        }
     }
 
     /// Removes the entry for `key`, returning its value if it was live. A
@@ -202,6 +209,9 @@ where
         let store = &self.inner.store;
         let removed = self.inner.flights.invalidate(key, || store.remove(key));
         self.note_write();
+        if let Some(remote) = crate::tiered::prepare_remove(self.inner.tier.as_ref(), key) {
+            remote.send().await;
+        }
         removed
     }
 
@@ -215,6 +225,9 @@ where
         let store = &self.inner.store;
         self.inner.flights.invalidate_all(|| store.clear());
         self.publish_size();
+        if let Some(tier) = &self.inner.tier {
+            crate::tiered::clear(tier).await;
+        }
     }
 
     /// The number of live entries, exact: deferred store work (expired
@@ -253,7 +266,9 @@ where
     #[must_use]
     pub fn metrics(&self) -> MetricsSnapshot {
         let entries = self.len();
-        self.inner.metrics.snapshot(entries, self.inner.store.weighted_size())
+        let mut snapshot = self.inner.metrics.snapshot(entries, self.inner.store.weighted_size());
+        snapshot.remote = self.inner.tier.as_ref().map(|t| t.metrics.snapshot());
+        snapshot
     }
 
     /// Zeroes the counters a [`metrics`](Self::metrics) snapshot reports.

@@ -463,6 +463,7 @@ impl CacheMetrics {
             batches: c[BATCHES],
             keys_batched: c[KEYS_BATCHED],
             total_load_time: Duration::from_nanos(c[LOAD_NANOS]),
+            remote: None,
         }
     }
 

@@ -1,6 +1,9 @@
 //! Helpers for tests against a real Redis (feature `fault-proxy`): find it or
 //! skip, unique namespaces, cleanup by `SCAN` + `UNLINK`, bounded polling.
 
+/// The `redis` crate these helpers use, for commands of a test's own.
+pub use redis;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
