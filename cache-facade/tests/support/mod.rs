@@ -91,3 +91,11 @@ pub async fn received(cache: &Cache, n: u64) -> bool {
 pub fn io(message: &str) -> std::io::Error {
     std::io::Error::other(message.to_owned())
 }
+
+/// The value L2 holds for `key`, read straight from Redis.
+pub async fn l2_value(space: &Space, key: &str) -> Option<String> {
+    use cache_facade::remote::{RemoteTier, ValueCodec, WireKey};
+    let tier = RedisTier::new(&space.config(&url())).unwrap();
+    let stored = tier.get(WireKey::of(key).as_bytes()).await.ok()??;
+    tier.decode(&stored.payload).ok()
+}
