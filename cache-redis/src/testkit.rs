@@ -35,7 +35,9 @@ pub async fn redis_or_skip(test: &str) -> bool {
         std::env::var(REQUIRED_VAR).as_deref() != Ok("1"),
         "{test}: Redis at {url} is required ({REQUIRED_VAR}=1) but unreachable: {reason}"
     );
-    eprintln!("skipped {test}: no Redis at {url} ({reason}); set {URL_VAR} to point at one");
+    // Written to stderr directly: the test harness captures `eprintln!` of passing tests.
+    let line = format!("skipped {test}: no Redis at {url} ({reason}); set {URL_VAR} to point at one\n");
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     false
 }
 
