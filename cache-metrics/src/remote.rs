@@ -244,3 +244,51 @@ fn describe() {
     );
     metrics::describe_gauge!(names::L2_QUEUED, Unit::Count, "remote writes waiting to be replayed");
 }
+
+#[cfg(test)]
+mod tests {
+    use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+    use super::*;
+
+    #[test]
+    fn counts_locally_and_through_the_recorder() {
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        let m = metrics::with_local_recorder(&recorder, || RemoteMetrics::new("l2"));
+        m.record_l2_read(Some(true), Duration::from_millis(1));
+        m.record_l2_read(None, Duration::from_millis(3));
+        m.record_sent();
+        m.record_sent();
+        m.record_received();
+        m.record_dropped();
+        m.record_reconnect();
+        m.record_decode_error();
+        m.set_queued(4);
+        let s = m.snapshot();
+        assert_eq!((s.l2_hits, s.l2_errors, s.l2_read_time), (1, 1, Duration::from_millis(4)));
+        assert_eq!((s.backplane_sent, s.backplane_received, s.backplane_dropped), (2, 1, 1));
+        assert_eq!((s.reconnects, s.l2_decode_errors, s.queued_writes), (1, 1, 4));
+
+        let exported = snapshotter.snapshot().into_vec();
+        let value = |name: &str, result: Option<&str>| {
+            exported.iter().find_map(|(key, _, _, value)| {
+                let labels_match = key.key().labels().all(|l| {
+                    (l.key() == names::CACHE && l.value() == "l2")
+                        || (l.key() == names::RESULT && Some(l.value()) == result)
+                });
+                (key.key().name() == name && labels_match).then_some(value)
+            })
+        };
+        assert_eq!(value(names::L2_READS, Some("hit")), Some(&DebugValue::Counter(1)));
+        assert_eq!(value(names::L2_READS, Some("error")), Some(&DebugValue::Counter(1)));
+        assert_eq!(value(names::BACKPLANE_SENT, None), Some(&DebugValue::Counter(2)));
+        assert_eq!(value(names::BACKPLANE_RECONNECTS, None), Some(&DebugValue::Counter(1)));
+        assert!(
+            matches!(value(names::L2_QUEUED, None), Some(DebugValue::Gauge(g)) if g.into_inner() == 4.0)
+        );
+        assert!(
+            matches!(value(names::L2_READ_DURATION, None), Some(DebugValue::Histogram(h)) if h.len() == 2)
+        );
+    }
+}

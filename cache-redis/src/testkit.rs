@@ -36,7 +36,8 @@ pub async fn redis_or_skip(test: &str) -> bool {
         "{test}: Redis at {url} is required ({REQUIRED_VAR}=1) but unreachable: {reason}"
     );
     // Written to stderr directly: the test harness captures `eprintln!` of passing tests.
-    let line = format!("skipped {test}: no Redis at {url} ({reason}); set {URL_VAR} to point at one\n");
+    let line =
+        format!("skipped {test}: no Redis at {url} ({reason}); set {URL_VAR} to point at one\n");
     let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
     false
 }
