@@ -17,6 +17,7 @@
 mod caches;
 mod db;
 mod error;
+mod instances;
 mod measurement;
 mod options;
 mod pool;
@@ -172,6 +173,13 @@ async fn run(options: Options, progress: &Progress) -> Result<Report, BoxError> 
     done(&mut scenarios, scenarios::warmup::run(&context).await?);
     step("the memoized function");
     done(&mut scenarios, scenarios::memoized::run(&context).await?);
+    let instances = match context.options.redis.clone() {
+        Some(url) => {
+            step("several instances over Redis");
+            Some(instances::run(&context, &url).await?)
+        }
+        None => None,
+    };
 
     Ok(Report {
         database: Database {
@@ -182,6 +190,7 @@ async fn run(options: Options, progress: &Progress) -> Result<Report, BoxError> 
         },
         options: context.options.resolved(),
         scenarios,
+        instances,
         elapsed_s: started.elapsed().as_secs_f64(),
         prometheus: prometheus.render(),
     })
