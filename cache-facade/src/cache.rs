@@ -174,7 +174,9 @@ where
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe: it completes without awaiting anything.
+    /// Cancel safe: without a remote tier or backplane it completes without
+    /// awaiting anything; with one, the in-process write is done first, and a
+    /// remote write cut short is queued and replayed.
     pub async fn insert(&self, key: K, value: V) {
         let ttl = self.inner.ttl.of(&key, &value);
         self.insert_with_ttl(key, value, ttl).await;
@@ -186,7 +188,9 @@ where
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe: it completes without awaiting anything.
+    /// Cancel safe: without a remote tier or backplane it completes without
+    /// awaiting anything; with one, the in-process write is done first, and a
+    /// remote write cut short is queued and replayed.
     pub async fn insert_with_ttl(&self, key: K, value: V, ttl: impl Into<Option<Duration>>) {
         let ttl = ttl.into();
         let remote = crate::tiered::prepare_insert(self.inner.tier.as_ref(), &key, &value, ttl);
@@ -204,7 +208,9 @@ where
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe: it completes without awaiting anything.
+    /// Cancel safe: without a remote tier or backplane it completes without
+    /// awaiting anything; with one, the in-process write is done first, and a
+    /// remote write cut short is queued and replayed.
     pub async fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
         let store = &self.inner.store;
         let removed = self.inner.flights.invalidate(key, || store.remove(key));
@@ -220,7 +226,9 @@ where
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe: it completes without awaiting anything.
+    /// Cancel safe: without a remote tier or backplane it completes without
+    /// awaiting anything; with one, the in-process write is done first, and a
+    /// remote write cut short is queued and replayed.
     pub async fn clear(&self) {
         let store = &self.inner.store;
         self.inner.flights.invalidate_all(|| store.clear());

@@ -97,7 +97,9 @@ fn codecs() -> [Codec; 3] {
 
 fn bench_codecs(rounds: u32) {
     println!("## Value codec\n");
-    println!("| codec | bytes | encode + decode | old value, new reader (field added) | new value, old reader |");
+    println!(
+        "| codec | bytes | encode + decode | old value, new reader (field added) | new value, old reader |"
+    );
     println!("|---|--:|--:|---|---|");
     let value = product(42);
     let v2 = ProductV2 {
@@ -154,16 +156,23 @@ async fn bench_l2_hit(url: &str, prefix: &str, per_round: usize, rounds: usize) 
         let payload = ValueCodec::<Product>::encode(&tier, &product(i as u64)).unwrap();
         tier.set(key.as_bytes(), &payload, None, SetMode::Always).await.unwrap();
     }
-    let facade: AsyncCache<u64, Product> =
-        AsyncCache::builder().max_capacity(1).remote(tier.clone()).remote_soft_timeout(Duration::from_secs(1)).build().unwrap();
+    let facade: AsyncCache<u64, Product> = AsyncCache::builder()
+        .max_capacity(1)
+        .remote(tier.clone())
+        .remote_soft_timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
     let mut conn = tier.connection();
     let redis_keys: Vec<Vec<u8>> = keys.iter().map(|k| tier.redis_key(k.as_bytes())).collect();
     let (mut raw, mut through_tier, mut through_facade) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..rounds {
         for key in &redis_keys {
             let started = Instant::now();
-            let got: Option<Vec<u8>> =
-                cache_redis::testkit::redis::cmd("GET").arg(key).query_async(&mut conn).await.unwrap();
+            let got: Option<Vec<u8>> = cache_redis::testkit::redis::cmd("GET")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
             raw.push(started.elapsed());
             black_box(got);
         }
@@ -253,7 +262,8 @@ async fn bench_invalidation(url: &str, prefix: &str, iterations: usize) {
 
 async fn bench_l1(url: &str, prefix: &str, lookups: u64) {
     let config = RedisConfig::new(url).unwrap().prefix(prefix);
-    let plain: AsyncCache<u64, Product> = AsyncCache::builder().max_capacity(20_000).build().unwrap();
+    let plain: AsyncCache<u64, Product> =
+        AsyncCache::builder().max_capacity(20_000).build().unwrap();
     let tiered: AsyncCache<u64, Product> = AsyncCache::builder()
         .max_capacity(20_000)
         .remote(RedisTier::new(&config).unwrap())
@@ -298,7 +308,8 @@ fn main() {
         .and_then(|i| args.get(i + 1).cloned())
         .unwrap_or_else(|| "redis://127.0.0.1:6379".to_owned());
     let prefix = format!("bench-remote-{}", std::process::id());
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     println!("# The Redis second tier (`--bin remote`{})\n", if quick { " --quick" } else { "" });
     bench_codecs(if quick { 20_000 } else { 200_000 });
     runtime.block_on(async {
