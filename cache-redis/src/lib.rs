@@ -41,6 +41,7 @@ pub mod envelope;
 mod errors;
 #[cfg(feature = "fault-proxy")]
 pub mod fault_proxy;
+mod lease;
 #[cfg(feature = "fault-proxy")]
 pub mod testkit;
 mod tier;

@@ -60,6 +60,8 @@ struct Inner {
     conn: ConnectionManager,
     /// `<prefix>:v<version>:`
     namespace: Vec<u8>,
+    /// `<prefix>:lease:v<version>:`
+    lease_namespace: Vec<u8>,
     max_value_bytes: usize,
     tombstone_ttl: Duration,
     /// Bounds every command (a little over the connection's response timeout,
@@ -89,6 +91,7 @@ impl RedisTier {
             inner: Arc::new(Inner {
                 conn,
                 namespace: format!("{}:v{FORMAT_VERSION}:", config.prefix).into_bytes(),
+                lease_namespace: format!("{}:lease:v{FORMAT_VERSION}:", config.prefix).into_bytes(),
                 max_value_bytes: config.max_value_bytes,
                 tombstone_ttl: config.tombstone_ttl,
                 limit: config.response_timeout + config.connect_timeout,
@@ -101,6 +104,13 @@ impl RedisTier {
     pub fn redis_key(&self, key: &[u8]) -> Vec<u8> {
         let mut full = Vec::with_capacity(self.inner.namespace.len() + key.len());
         full.extend_from_slice(&self.inner.namespace);
+        full.extend_from_slice(key);
+        full
+    }
+
+    /// The Redis key of the load lease of a wire key: `<prefix>:lease:v1:<key>`.
+    fn lease_key(&self, key: &[u8]) -> Vec<u8> {
+        let mut full = self.inner.lease_namespace.clone();
         full.extend_from_slice(key);
         full
     }
@@ -228,6 +238,52 @@ impl RemoteTier for RedisTier {
     async fn ping(&self) -> Result<(), RemoteError> {
         let mut conn = self.conn();
         bounded::<()>("PING", self.inner.limit, cmd("PING").query_async(&mut conn)).await
+    }
+
+    async fn try_lease(&self, key: &[u8], ttl: Duration) -> Result<Option<u64>, RemoteError> {
+        let token = crate::lease::token();
+        let mut set = cmd("SET");
+        set.arg(self.lease_key(key))
+            .arg(token)
+            .arg("NX")
+            .arg("PX")
+            .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
+        let mut conn = self.conn();
+        let reply: Value =
+            bounded("SET NX (lease)", self.inner.limit, set.query_async(&mut conn)).await?;
+        Ok((!matches!(reply, Value::Nil)).then_some(token))
+    }
+
+    async fn set_leased(
+        &self,
+        key: &[u8],
+        payload: &[u8],
+        ttl: Option<Duration>,
+        token: u64,
+    ) -> Result<bool, RemoteError> {
+        if payload.len() > self.inner.max_value_bytes {
+            return Err(RemoteError::new(
+                RemoteErrorKind::TooLarge,
+                format!(
+                    "{} bytes over max_value_bytes {}",
+                    payload.len(),
+                    self.inner.max_value_bytes
+                ),
+            ));
+        }
+        let sealed = envelope::seal(CODEC_MSGPACK, ttl, payload);
+        let ttl_ms = ttl.map_or(0, |ttl| u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
+        let eval = crate::lease::set_if_held(
+            &self.redis_key(key),
+            &self.lease_key(key),
+            token,
+            &sealed,
+            ttl_ms,
+        );
+        let mut conn = self.conn();
+        let stored: i64 =
+            bounded("EVAL (fenced SET)", self.inner.limit, eval.query_async(&mut conn)).await?;
+        Ok(stored == 1)
     }
 
     fn max_value_bytes(&self) -> Option<usize> {

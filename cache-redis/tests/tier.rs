@@ -191,3 +191,33 @@ async fn faults_are_bounded_errors() {
     assert!(recovered, "the tier reconnects after its connection was dropped");
     cleanup(&prefix).await;
 }
+
+#[tokio::test]
+async fn a_lease_fences_the_write_of_its_holder_only() {
+    if !redis_or_skip("a_lease_fences_the_write_of_its_holder_only").await {
+        return;
+    }
+    let prefix = unique("tier-lease");
+    let tier = tier(&prefix);
+    let first = tier.try_lease(b"k", Duration::from_millis(100)).await.unwrap().expect("free");
+    assert_eq!(tier.try_lease(b"k", Duration::from_secs(5)).await.unwrap(), None, "held");
+    let second = cache_redis::testkit::eventually(Duration::from_secs(2), async || {
+        tier.try_lease(b"k", Duration::from_secs(5)).await.unwrap().is_some()
+    })
+    .await;
+    assert!(second, "the first lease expired and another took it");
+    assert!(!tier.set_leased(b"k", b"late", None, first).await.unwrap(), "fenced off");
+    assert_eq!(tier.get(b"k").await.unwrap(), None);
+
+    let mut admin_conn = admin().await;
+    let lease_key = format!("{prefix}:lease:v1:k");
+    let token: String =
+        redis::cmd("GET").arg(&lease_key).query_async(&mut admin_conn).await.unwrap();
+    let token: u64 = token.parse().unwrap();
+    assert!(tier.set_leased(b"k", b"v", Some(Duration::from_secs(30)), token).await.unwrap());
+    assert_eq!(tier.get(b"k").await.unwrap().unwrap().payload, b"v");
+    let released: Option<String> =
+        redis::cmd("GET").arg(&lease_key).query_async(&mut admin_conn).await.unwrap();
+    assert_eq!(released, None, "the write released the lease");
+    cleanup(&prefix).await;
+}

@@ -156,6 +156,38 @@ pub trait RemoteTier: Send + Sync + fmt::Debug + 'static {
     /// When the store fails or times out.
     async fn ping(&self) -> Result<(), RemoteError>;
 
+    /// Tries to take the lease on loading `key` for `ttl` (cross-instance
+    /// single-flight): `Some(token)` when this caller holds it, `None` when
+    /// another does. The token fences [`set_leased`](Self::set_leased). The
+    /// default: leases are not supported (an error; callers then load).
+    ///
+    /// # Errors
+    ///
+    /// When the store fails or times out, or does not support leases.
+    async fn try_lease(&self, key: &[u8], ttl: Duration) -> Result<Option<u64>, RemoteError> {
+        let _ = (key, ttl);
+        Err(RemoteError::new(super::RemoteErrorKind::Other, "leases are not supported"))
+    }
+
+    /// Stores a loaded value as [`SetMode::IfAbsent`] does, but only while the
+    /// lease taken with `token` still holds, and releases it. Returns whether
+    /// the value was stored (`false`: the lease expired or was taken over, or
+    /// a value is there already).
+    ///
+    /// # Errors
+    ///
+    /// When the store fails or times out, or does not support leases.
+    async fn set_leased(
+        &self,
+        key: &[u8],
+        payload: &[u8],
+        ttl: Option<Duration>,
+        token: u64,
+    ) -> Result<bool, RemoteError> {
+        let _ = (key, payload, ttl, token);
+        Err(RemoteError::new(super::RemoteErrorKind::Other, "leases are not supported"))
+    }
+
     /// The largest encoded value this tier stores; larger values stay in
     /// process only. `None`: no limit.
     fn max_value_bytes(&self) -> Option<usize> {

@@ -10,11 +10,13 @@
 //! - [`replay`]: failed remote writes queued per key and replayed with backoff;
 //! - [`receive`]: invalidations from other instances, and reconnections;
 //! - [`message`]: the invalidation message format;
-//! - [`batch`]: batched loads read L2 in one round trip first.
+//! - [`batch`]: batched loads read L2 in one round trip first;
+//! - [`lease`]: cross-instance single-flight (off by default).
 
 mod batch;
 mod builder_ext;
 mod cache_ext;
+mod lease;
 mod message;
 mod read;
 mod receive;

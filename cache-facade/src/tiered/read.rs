@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use cache_core::remote::{RemoteErrorKind, SetMode, WireKey};
 
+use super::lease::Leased;
 use super::message::Invalidation;
 use super::shared::Tier;
 use crate::expiry::Ttl;
@@ -39,8 +40,19 @@ impl<K: Hash + Clone, V: Send + Sync + 'static> Through<K, V> {
         if let Some(value) = tier.read(&wire).await {
             return Ok(value);
         }
+        let token = match tier.lease {
+            Some(lease) => match tier.lease_or_wait(&wire, lease).await {
+                Leased::Held(token) => Some(token),
+                Leased::Loaded(value) => return Ok(value),
+                Leased::LoadAnyway => None,
+            },
+            None => None,
+        };
         let value = load.await?;
-        tier.fill(&wire, &value, ttl.of(&key, &value)).await;
+        match token {
+            Some(token) => tier.fill_leased(&wire, &value, ttl.of(&key, &value), token).await,
+            None => tier.fill(&wire, &value, ttl.of(&key, &value)).await,
+        }
         Ok(value)
     }
 }

@@ -26,11 +26,12 @@ pub(crate) struct TierSettings<V> {
     pub(crate) remote: Option<RemoteParts<V>>,
     pub(crate) backplane: Option<Arc<dyn Backplane>>,
     pub(crate) soft_timeout: Option<Duration>,
+    pub(crate) lease: Option<Duration>,
 }
 
 impl<V> Default for TierSettings<V> {
     fn default() -> Self {
-        Self { remote: None, backplane: None, soft_timeout: None }
+        Self { remote: None, backplane: None, soft_timeout: None, lease: None }
     }
 }
 
@@ -57,6 +58,12 @@ impl<V: Clone + Send + Sync + 'static> TierSettings<V> {
         if self.soft_timeout == Some(Duration::ZERO) {
             return Err(BuildError::new("remote_soft_timeout", "must be longer than zero"));
         }
+        if self.lease == Some(Duration::ZERO) {
+            return Err(BuildError::new("remote_lease", "must be longer than zero"));
+        }
+        if self.lease.is_some() && self.remote.is_none() {
+            return Err(BuildError::new("remote_lease", "needs a remote tier to hold the lease"));
+        }
         if !self.is_set() {
             if self.soft_timeout.is_some() {
                 return Err(BuildError::new(
@@ -73,6 +80,7 @@ impl<V: Clone + Send + Sync + 'static> TierSettings<V> {
             backplane: self.backplane,
             origin: instance_id(),
             soft_timeout: self.soft_timeout.unwrap_or(DEFAULT_SOFT_TIMEOUT),
+            lease: self.lease,
             metrics: Arc::new(RemoteMetrics::new(name)),
             queue: Queue::default(),
             down: AtomicBool::new(false),

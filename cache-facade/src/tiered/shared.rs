@@ -21,6 +21,8 @@ pub(crate) struct Tier<V> {
     pub(crate) origin: [u8; 16],
     /// The longest a caller waits for the remote tier.
     pub(crate) soft_timeout: Duration,
+    /// Cross-instance single-flight: how long a load lease lasts (`None`: off).
+    pub(crate) lease: Option<Duration>,
     pub(crate) metrics: Arc<RemoteMetrics>,
     pub(crate) queue: Queue,
     /// Set after a remote failure: reads skip the tier until the replay task
