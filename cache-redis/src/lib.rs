@@ -1,7 +1,7 @@
 //! Redis as the second tier and the invalidation backplane of the async cache.
 //!
 //! - [`RedisTier`] implements [`RemoteTier`](cache_core::remote::RemoteTier):
-//!   values in an [envelope](envelope) (magic, format version, codec id,
+//!   values in an [`envelope`] (magic, format version, codec id,
 //!   logical expiry, payload) under `<prefix>:v<envelope version>:<key>`, over
 //!   one multiplexed [`ConnectionManager`](redis::aio::ConnectionManager); it
 //!   encodes values with MessagePack, fields by name

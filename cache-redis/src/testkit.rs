@@ -73,6 +73,33 @@ pub async fn admin() -> redis::aio::MultiplexedConnection {
     client.get_multiplexed_async_connection().await.expect("Redis answered PING a moment ago")
 }
 
+/// The keys starting with `prefix` (`SCAN`, never `KEYS`).
+///
+/// # Panics
+///
+/// When Redis fails.
+pub async fn keys_with_prefix(prefix: &str) -> Vec<Vec<u8>> {
+    let mut conn = admin().await;
+    let pattern = format!("{prefix}*");
+    let (mut cursor, mut found) = (0u64, Vec::new());
+    loop {
+        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&pattern)
+            .arg("COUNT")
+            .arg(500)
+            .query_async(&mut conn)
+            .await
+            .expect("SCAN");
+        found.extend(keys);
+        if next == 0 {
+            return found;
+        }
+        cursor = next;
+    }
+}
+
 /// Unlinks every key starting with `prefix` (`SCAN` + `UNLINK`; never `FLUSHALL`).
 ///
 /// # Panics
