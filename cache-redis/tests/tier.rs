@@ -76,9 +76,7 @@ async fn clear_removes_its_namespace_only() {
     b.set(b"kept", b"y", None, SetMode::Always).await.unwrap();
     a.clear().await.unwrap();
     assert_eq!(a.get(&7u32.to_le_bytes()).await.unwrap(), None);
-    let mut conn = admin().await;
-    let left: Vec<Vec<u8>> =
-        redis::cmd("KEYS").arg(format!("{mine}*")).query_async(&mut conn).await.unwrap();
+    let left = cache_redis::testkit::keys_with_prefix(&mine).await;
     assert!(left.is_empty(), "{} keys left", left.len());
     assert_eq!(b.get(b"kept").await.unwrap().unwrap().payload, b"y");
     cleanup(&theirs).await;
