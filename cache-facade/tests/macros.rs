@@ -40,7 +40,7 @@ async fn the_second_call_is_a_hit() {
     assert_eq!(runs(&DOUBLE_RUNS), 1);
     let m = double_metrics();
     assert_eq!((m.hits, m.misses, m.size), (1, 1, 1));
-    assert_eq!(double_cache().name(), "double", "the metrics label defaults to the fn name");
+    assert_eq!(double_cache().name(), "macros::double", "the label defaults to the fn's path");
 }
 
 static SLOW_RUNS: AtomicUsize = AtomicUsize::new(0);

@@ -41,7 +41,8 @@ use crate::options::{Kind, Options};
 ///   the key (a `&Db` handle, say). The receiver (`self`) never is part of it:
 ///   a method's cache is shared by every instance.
 /// - `name = "users"`: the label of the cache's metrics (default: the
-///   function's name).
+///   function's path, `module_path!()::name`, so two memoized functions
+///   never share their series).
 /// - `key = <expr>, key_type = <Type>`: a key of your own, computed from the
 ///   arguments (in scope by name, `self` included); its type must be written
 ///   because the cache is a `static`.
@@ -86,7 +87,7 @@ use crate::options::{Kind, Options};
 /// | `async fn name_invalidate(key: &Key) -> bool` | drops one cached result; whether there was one |
 /// | `async fn name_clear()` | drops every cached result |
 /// | `fn name_metrics() -> MetricsSnapshot` | hits, misses, size, loads, ... |
-/// | `fn name_cache() -> &'static AsyncCache<Key, V>` | the cache itself |
+/// | `fn name_cache() -> &'static MemoCache<Key, V>` | the cache itself (the one `AsyncLru` / `AsyncTtl` build with the same options) |
 ///
 /// `Key` is the key type described above (`String` for one `&str` argument).
 ///

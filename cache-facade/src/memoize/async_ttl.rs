@@ -50,7 +50,7 @@ pub struct AsyncTtl {
 impl AsyncTtl {
     /// Results live `ttl` after they are computed.
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, max_capacity: None, name: "memoized".to_owned() }
+        Self { ttl, max_capacity: None, name: String::new() }
     }
 
     /// At most `max` cached results (default: no bound).
@@ -59,7 +59,10 @@ impl AsyncTtl {
         self
     }
 
-    /// The name labelling the cache's metrics (default `"memoized"`).
+    /// The name labelling the cache's metrics. Default: the function's path
+    /// (`std::any::type_name` of what [`memoize`](Self::memoize) wraps:
+    /// `my_crate::users::fetch` for a `fn`), or `"memoized"` for a bare
+    /// [`cache`](Self::cache).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
@@ -70,7 +73,8 @@ impl AsyncTtl {
     where
         F: MemoFn<Args>,
     {
-        Memoized::new(function, self.cache())
+        let named = if self.name.is_empty() { self.name(std::any::type_name::<F>()) } else { self };
+        Memoized::new(function, named.cache())
     }
 
     /// The cache this wrapper puts in front of a function (the
