@@ -62,6 +62,8 @@ mod expiry;
 mod load_fn;
 mod loading;
 mod memoize;
+mod resilience;
+mod resilient_loads;
 mod shared_evictions;
 mod typed_loads;
 mod warmup;
@@ -73,6 +75,7 @@ pub use entry::{Computed, Entry, EntryValue, Op};
 pub use expiry::Expiry;
 pub use load_fn::LoadFn;
 pub use memoize::{AsyncLru, AsyncTtl, MemoCache, MemoFn, MemoStore, Memoized};
+pub use resilience::{Fetched, Freshness, StaleReason};
 
 /// `#[async_lru(maxsize = 128)]`: memoizes an `async fn` (or method) in an
 /// LRU cache, Python's `@AsyncLRU`; the attribute form of [`AsyncLru`].

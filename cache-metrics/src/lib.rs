@@ -155,11 +155,11 @@ pub mod names;
 mod snapshot;
 mod striped;
 
-pub use counters::{CacheMetrics, SIZE_GAUGE_EVERY};
+pub use counters::{CacheMetrics, SIZE_GAUGE_EVERY, StaleReason};
 pub use flusher::FLUSH_INTERVAL;
 pub use lazy_counter::PUBLISH_EVERY;
 /// The `metrics` crate this one records to: install a recorder of this
 /// version (`cache_metrics::metrics::set_global_recorder`) so the caches'
 /// series reach it.
 pub use metrics;
-pub use snapshot::{Evictions, LoadErrors, MetricsSnapshot};
+pub use snapshot::{Evictions, LoadErrors, MetricsSnapshot, Refreshes, StaleServed};

@@ -31,3 +31,14 @@ pub const WEIGHTED_SIZE: &str = "cache_weighted_size";
 pub const LOAD_DURATION: &str = "cache_load_duration_seconds";
 /// Histogram: distinct keys per batch.
 pub const BATCH_SIZE: &str = "cache_batch_size";
+
+/// `cache_stale_served_total{reason="error|timeout|revalidate"}`: callers
+/// given a stale value (fail-safe, soft timeout, stale-while-revalidate).
+pub const STALE_SERVED: &str = "cache_stale_served_total";
+/// `cache_refreshes_total{outcome="success|failure"}`: background reloads
+/// of entries past `refresh_after` (and `refresh` calls).
+pub const REFRESHES: &str = "cache_refreshes_total";
+/// `cache_negative_hits_total`: lookups answered by a cached "not found".
+pub const NEGATIVE_HITS: &str = "cache_negative_hits_total";
+/// The label naming why a stale value was served.
+pub const REASON: &str = "reason";
