@@ -533,7 +533,8 @@ where
         if self.shared.is_none_or(first_cache_over) {
             store.add_eviction_listener(metrics.eviction_listener());
         }
-        let observer: Arc<dyn LoadObserver> = Arc::clone(&metrics) as _;
+        let observer: Arc<dyn LoadObserver> =
+            Arc::new(crate::traced::Traced { metrics: Arc::clone(&metrics) });
         let flights = SingleFlight::with_observer(observer);
         for listener in self.listeners {
             store.add_eviction_listener(listener);

@@ -65,6 +65,7 @@ mod memoize;
 mod resilience;
 mod resilient_loads;
 mod shared_evictions;
+mod traced;
 mod typed_loads;
 mod warmup;
 
