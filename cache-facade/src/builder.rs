@@ -405,7 +405,7 @@ where
 
     /// The most batches loading at once (default: no cap); further batches
     /// wait for a slot, within the [`load_timeout`](Self::load_timeout) when
-    /// one is set. At most [`tokio::sync::Semaphore::MAX_PERMITS`]. Requires
+    /// one is set. At most [`tokio::sync::Semaphore::MAX_PERMITS`](https://docs.rs/tokio/1/tokio/sync/struct.Semaphore.html#associatedconstant.MAX_PERMITS). Requires
     /// a [`batch_loader`](Self::batch_loader).
     pub fn max_batches_in_flight(mut self, max: usize) -> Self {
         self.max_batches_in_flight = Some(max);
@@ -459,7 +459,7 @@ where
     /// `default_ttl` or `load_timeout` is zero; a batching setting is given
     /// without a `batch_loader`, or is out of range (`max_batch_size` or
     /// `max_batches_in_flight` of 0, `max_batches_in_flight` above
-    /// [`tokio::sync::Semaphore::MAX_PERMITS`], a `batch_window` over an
+    /// [`tokio::sync::Semaphore::MAX_PERMITS`](https://docs.rs/tokio/1/tokio/sync/struct.Semaphore.html#associatedconstant.MAX_PERMITS), a `batch_window` over an
     /// hour or not shorter than `load_timeout`); `warmup_concurrency` is 0.
     pub fn build(self) -> Result<AsyncCache<K, V, S>, BuildError> {
         let name = self.name.unwrap_or_else(|| "default".to_owned());

@@ -201,7 +201,7 @@ fn describe() {
 /// The `metrics` handles are registered with the recorder that is current
 /// when [`new`](CacheMetrics::new) runs. When that is the process' global
 /// recorder, or none (no local recorder set with
-/// [`metrics::with_local_recorder`]), the handles follow the global recorder:
+/// [`metrics::with_local_recorder`](https://docs.rs/metrics/0.24/metrics/fn.with_local_recorder.html)), the handles follow the global recorder:
 /// one installed later is picked up within [`FLUSH_INTERVAL`](crate::FLUSH_INTERVAL),
 /// and every counter is exported with its whole count since creation (the
 /// histogram samples taken before it are lost). Handles registered with a

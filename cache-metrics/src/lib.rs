@@ -26,6 +26,9 @@
 //! | `cache_weighted_size` | gauge | `cache` | weigher's unit | total weight held (equals `cache_entries` without a weigher), updated like `cache_entries` |
 //! | `cache_load_duration_seconds` | histogram | `cache` | seconds | duration of each load, whatever its outcome |
 //! | `cache_batch_size` | histogram | `cache` | count | distinct keys in each batch |
+//! | `cache_stale_served_total` | counter | `cache`, `reason` = `error` \| `timeout` \| `revalidate` | count | callers given a stale value: the reload failed or panicked (fail-safe), was slower than the soft timeout, or runs while the stale value is served (stale-while-revalidate); one per caller |
+//! | `cache_refreshes_total` | counter | `cache`, `outcome` = `success` \| `failure` | count | background reloads (`refresh_after`, stale-while-revalidate) and `refresh` calls that ended |
+//! | `cache_negative_hits_total` | counter | `cache` | count | lookups answered by a cached "not found" (`negative_ttl`), not counted as hits |
 //!
 //! Every metric is described (unit and help text) to the recorder when a
 //! [`CacheMetrics`] is created, and its handles are registered with the
