@@ -257,7 +257,11 @@ fn generate(
                 || quote!(::core::option::Option::None),
                 |m| quote!(::core::option::Option::Some(#m)),
             );
-            quote!(::cache_facade::__private::memo_cache_ttl(#name, #ttl, #maxsize))
+            let fail_safe = options.fail_safe_secs.as_ref().map_or_else(
+                || quote!(::core::option::Option::None),
+                |f| quote!(::core::option::Option::Some(#f)),
+            );
+            quote!(::cache_facade::__private::memo_cache_ttl(#name, #ttl, #maxsize, #fail_safe))
         }
     };
 

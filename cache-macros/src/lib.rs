@@ -114,8 +114,11 @@ pub fn async_lru(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// - `ttl_secs = <u64>` (required): how long a result lives after it is
 ///   computed; 0 caches nothing.
-/// - `maxsize = <u64>`: at most this many cached results, the one closest to
-///   expiry leaving first (default: no bound).
+/// - `maxsize = <u64>`: at most this many cached results, evicted by the
+///   W-TinyLFU policy (default: no bound).
+/// - `fail_safe_secs = <u64>`: keep an expired result this long more, and
+///   return it when the next call fails or panics (fail-safe), as
+///   `AsyncTtl::fail_safe`.
 /// - `skip_args`, `name`, `key` and `key_type`: as in [`async_lru`], which
 ///   also describes the key, the error handling and the companions
 ///   (`<fn>_refresh`, `<fn>_invalidate`, `<fn>_clear`, `<fn>_metrics`,
