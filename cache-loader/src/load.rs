@@ -61,15 +61,7 @@ where
             Joined::Present(value) => Ok(value),
             Joined::Waiting(waiter) => waiter.wait().await,
             Joined::Leading(completer) => {
-                let waiter = completer.waiter();
-                let load = loader();
-                let observer = std::sync::Arc::clone(self.observer());
-                crate::sync::spawn(async move {
-                    let load = async move { load.await.map_err(Into::into) };
-                    let result = run_guarded(load, timeout, &*observer).await;
-                    completer.complete(result, commit);
-                });
-                waiter.wait().await
+                self.lead_in_task(completer, loader, timeout, commit).wait().await
             }
         }
     }
@@ -105,6 +97,24 @@ where
         let Joined::Leading(completer) = self.join(key, || None) else {
             return None;
         };
+        Some(self.lead_in_task(completer, loader, timeout, commit))
+    }
+
+    /// Runs the load this caller leads in a task of its own: reports its
+    /// outcome, commits a value unless the key was invalidated meanwhile,
+    /// and hands the result to every waiter. Returns a waiter on it.
+    fn lead_in_task<F, Fut, E>(
+        &self,
+        completer: crate::Completer<K, V>,
+        loader: F,
+        timeout: Option<Duration>,
+        commit: impl FnOnce(&K, &V) + Send + 'static,
+    ) -> crate::Waiter<V>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
         let waiter = completer.waiter();
         let load = loader();
         let observer = std::sync::Arc::clone(self.observer());
@@ -113,7 +123,7 @@ where
             let result = run_guarded(load, timeout, &*observer).await;
             completer.complete(result, commit);
         });
-        Some(waiter)
+        waiter
     }
 
     /// As [`get_or_load`](Self::get_or_load), but the load runs inside the
