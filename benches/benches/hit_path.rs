@@ -5,7 +5,9 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use benches::workload::{BenchCache, CACHES, Visit, Workload, build};
+use std::hint::black_box;
+
+use benches::workload::{BenchCache, CACHES, Visit, Workload, build, poll_now};
 use cache_facade::{AsyncCache, LruStore, Store};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
@@ -93,5 +95,48 @@ fn bench_misses<S: Store<u64, u64> + 'static>(
     });
 }
 
-criterion_group! { name = benches; config = config(); targets = hit, miss }
+/// `get_with` hits with every resilience option off, with refresh-ahead,
+/// and with refresh-ahead and fail-safe: the options must cost at most one
+/// comparison on a hit.
+fn resilient_hit(c: &mut Criterion) {
+    const KEYS: u64 = 10_000;
+    let ttl = Duration::from_secs(3_600);
+    let mut group = c.benchmark_group("hit_get_with");
+    group.throughput(Throughput::Elements(1));
+    let plain: AsyncCache<u64, u64> =
+        AsyncCache::builder().max_capacity(2 * KEYS).default_ttl(ttl).build().expect("cache");
+    let refreshing: AsyncCache<u64, u64> = AsyncCache::builder()
+        .max_capacity(2 * KEYS)
+        .default_ttl(ttl)
+        .refresh_after(ttl / 2)
+        .build()
+        .expect("cache");
+    let fail_safe: AsyncCache<u64, u64> = AsyncCache::builder()
+        .max_capacity(2 * KEYS)
+        .default_ttl(ttl)
+        .refresh_after(ttl / 2)
+        .fail_safe(ttl)
+        .build()
+        .expect("cache");
+    for (name, cache) in [
+        ("options off", &plain),
+        ("refresh_after", &refreshing),
+        ("refresh_after+fail_safe", &fail_safe),
+    ] {
+        for k in 0..KEYS {
+            poll_now(cache.insert(k, k));
+        }
+        let mut key = 0u64;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                key = (key + 7_919) % KEYS;
+                let loader = move || async move { Ok::<_, Infallible>(key) };
+                black_box(poll_now(cache.get_with(key, loader)))
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group! { name = benches; config = config(); targets = hit, miss, resilient_hit }
 criterion_main!(benches);

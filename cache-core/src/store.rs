@@ -145,6 +145,18 @@ pub trait Store<K, V>: Send + Sync {
         self.get(key).is_some()
     }
 
+    /// As [`get`](Store::get), with how long the entry has left to live
+    /// (`None`: it never expires, or the store does not say). The cache's
+    /// `refresh_after` reads an entry's age from it. The default says
+    /// nothing; the engine's stores answer from the clock reading their hit
+    /// makes anyway.
+    fn get_with_time_left<Q: Hash + Equivalent<K> + ?Sized>(
+        &self,
+        key: &Q,
+    ) -> Option<(V, Option<std::time::Duration>)> {
+        self.get(key).map(|value| (value, None))
+    }
+
     /// Inserts or replaces the entry for `key`, expiring at `expires_at`
     /// (`None`: never). May evict other entries to stay within capacity; an
     /// entry heavier than the whole capacity is not kept (reported as `Size`).
@@ -262,6 +274,11 @@ pub trait DynStore<K, V>: Send + Sync {
     fn dyn_get(&self, key: &dyn KeyRef<K>) -> Option<V>;
     /// [`Store::contains_key`].
     fn dyn_contains_key(&self, key: &dyn KeyRef<K>) -> bool;
+    /// [`Store::get_with_time_left`].
+    fn dyn_get_with_time_left(
+        &self,
+        key: &dyn KeyRef<K>,
+    ) -> Option<(V, Option<std::time::Duration>)>;
     /// [`Store::insert`].
     fn dyn_insert(&self, key: K, value: V, expires_at: Option<Instant>);
     /// [`Store::remove`].
@@ -290,6 +307,12 @@ impl<K, V, S: Store<K, V>> DynStore<K, V> for S {
     }
     fn dyn_contains_key(&self, key: &dyn KeyRef<K>) -> bool {
         self.contains_key(key)
+    }
+    fn dyn_get_with_time_left(
+        &self,
+        key: &dyn KeyRef<K>,
+    ) -> Option<(V, Option<std::time::Duration>)> {
+        self.get_with_time_left(key)
     }
     fn dyn_insert(&self, key: K, value: V, expires_at: Option<Instant>) {
         self.insert(key, value, expires_at);
@@ -333,6 +356,12 @@ impl<K, V> Store<K, V> for $erased {
         }
         fn contains_key<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> bool {
             (**self).dyn_contains_key(&Probe(key))
+        }
+        fn get_with_time_left<Q: Hash + Equivalent<K> + ?Sized>(
+            &self,
+            key: &Q,
+        ) -> Option<(V, Option<std::time::Duration>)> {
+            (**self).dyn_get_with_time_left(&Probe(key))
         }
         fn insert(&self, key: K, value: V, expires_at: Option<Instant>) {
             (**self).dyn_insert(key, value, expires_at);

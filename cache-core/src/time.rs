@@ -1,7 +1,7 @@
 //! The clock every expiry deadline is read from.
 //!
 //! All stores read time through [`now`], which is tokio's
-//! [`Instant::now`](tokio::time::Instant::now). Inside a runtime whose clock is
+//! [`Instant::now`](https://docs.rs/tokio/1/tokio/time/struct.Instant.html#method.now). Inside a runtime whose clock is
 //! paused (`#[tokio::test(start_paused = true)]`), time only moves when the test
 //! calls `tokio::time::advance` or every task is idle, so expiry tests are
 //! exact and never sleep on the real clock. Outside a paused runtime this is the

@@ -10,6 +10,8 @@ use std::sync::Arc;
 pub(crate) enum DbError {
     /// No product has this id.
     NotFound(u64),
+    /// The database is down (the outage scenario's failure).
+    Unavailable,
     /// SQLite refused a statement.
     Sqlite(Arc<str>),
     /// The blocking task running the query died.
@@ -41,6 +43,11 @@ pub(crate) enum DbError {
 }
 
 impl DbError {
+    /// The database is down.
+    pub(crate) const fn unavailable() -> Self {
+        Self::Unavailable
+    }
+
     /// A problem with the file at `path`.
     pub(crate) fn file(path: &Path, problem: impl fmt::Display) -> Self {
         Self::File { path: path.display().to_string().into(), problem: problem.to_string().into() }
@@ -67,6 +74,7 @@ impl fmt::Display for DbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotFound(id) => write!(f, "no product with id {id}"),
+            Self::Unavailable => f.write_str("the database is unavailable"),
             Self::Sqlite(message) => write!(f, "sqlite: {message}"),
             Self::Task(message) => write!(f, "query task failed: {message}"),
             Self::File { path, problem } => write!(f, "{path}: {problem}"),

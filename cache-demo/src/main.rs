@@ -118,7 +118,8 @@ impl Progress {
             };
             return format!("interrupted {stage}");
         }
-        let mut message = format!("interrupted; {} of 5 scenarios finished:", finished.len());
+        let mut message =
+            format!("interrupted; {} of {} scenarios finished:", finished.len(), scenarios::COUNT);
         for line in finished.iter() {
             message.push_str("\n  ");
             message.push_str(line);
@@ -149,7 +150,7 @@ async fn run(options: Options, progress: &Progress) -> Result<Report, BoxError> 
     let catalog = Catalog::new(&path, usize::try_from(options.pool_size)?, options.db_latency());
     let context = Context { options, catalog: Arc::new(catalog) };
 
-    let mut scenarios = Vec::with_capacity(5);
+    let mut scenarios = Vec::with_capacity(scenarios::COUNT);
     let step = |name: &str| {
         if !context.options.json {
             eprintln!("running {name} ...");
@@ -173,6 +174,10 @@ async fn run(options: Options, progress: &Progress) -> Result<Report, BoxError> 
     done(&mut scenarios, scenarios::warmup::run(&context).await?);
     step("the memoized function");
     done(&mut scenarios, scenarios::memoized::run(&context).await?);
+    step("a database outage");
+    done(&mut scenarios, scenarios::resilience::outage(&context).await?);
+    step("a slow database");
+    done(&mut scenarios, scenarios::resilience::slow(&context).await?);
     let instances = match context.options.redis.clone() {
         Some(url) => {
             step("several instances over Redis");

@@ -18,6 +18,12 @@ pub(crate) struct Measurement {
     /// Requests that joined a load already in flight instead of querying.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) coalesced: Option<u64>,
+    /// Requests that failed (the outage scenario).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) errors: Option<u64>,
+    /// Requests answered with a stale value (fail-safe, soft timeout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) stale_served: Option<u64>,
     /// Share of lookups answered by the cache, 0 to 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) hit_rate: Option<f64>,
@@ -29,6 +35,8 @@ pub(crate) struct Measurement {
     pub(crate) p50_us: f64,
     /// 99th-percentile request latency, in microseconds.
     pub(crate) p99_us: f64,
+    /// The slowest request, in microseconds.
+    pub(crate) max_us: f64,
     /// Requests per second.
     pub(crate) throughput_rps: f64,
     /// Queries sent to warm the cache before the requests.
@@ -51,6 +59,7 @@ impl Measurement {
             mean_us: run.mean().as_secs_f64() * 1e6,
             p50_us: run.percentile(0.50).as_secs_f64() * 1e6,
             p99_us: run.percentile(0.99).as_secs_f64() * 1e6,
+            max_us: run.percentile(1.0).as_secs_f64() * 1e6,
             throughput_rps: if seconds > 0.0 { requests as f64 / seconds } else { 0.0 },
             ..Self::default()
         }

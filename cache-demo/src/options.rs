@@ -89,6 +89,11 @@ pub(crate) struct Options {
     #[arg(long, default_value_t = 20_000, value_parser = whole(1, 100_000_000))]
     pub(crate) memo_requests: u64,
 
+    /// How long each run of the outage and slow-database scenarios lasts,
+    /// in milliseconds (the trouble covers its middle third).
+    #[arg(long, default_value_t = 3_000, value_parser = whole(300, 600_000))]
+    pub(crate) trouble_ms: u64,
+
     /// Seed of the random traffic, for repeatable runs.
     #[arg(long, default_value_t = 42)]
     pub(crate) seed: u64,

@@ -130,6 +130,12 @@ fn rows(a: &Measurement, b: &Measurement) -> Vec<(&'static str, String, String, 
         let joined = |m: &Measurement| m.coalesced.map(|n| n as f64);
         push("coalesced", joined(a), joined(b), count, Better::Neither);
     }
+    if a.errors.is_some() || b.errors.is_some() {
+        let errors = |m: &Measurement| m.errors.map(|n| n as f64);
+        push("errors seen", errors(a), errors(b), count, fewer);
+        let stale = |m: &Measurement| m.stale_served.map(|n| n as f64);
+        push("stale served", stale(a), stale(b), count, Better::Neither);
+    }
     if a.hit_rate.is_some() || b.hit_rate.is_some() {
         push("hit rate", a.hit_rate, b.hit_rate, percent, Better::Neither);
     }
@@ -142,6 +148,7 @@ fn rows(a: &Measurement, b: &Measurement) -> Vec<(&'static str, String, String, 
     push("mean latency", Some(a.mean_us), Some(b.mean_us), micros, faster);
     push("p50 latency", Some(a.p50_us), Some(b.p50_us), micros, faster);
     push("p99 latency", Some(a.p99_us), Some(b.p99_us), micros, faster);
+    push("max latency", Some(a.max_us), Some(b.max_us), micros, faster);
     push("throughput", Some(a.throughput_rps), Some(b.throughput_rps), rate, Better::Higher);
     rows
 }

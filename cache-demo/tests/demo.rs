@@ -39,6 +39,8 @@ fn the_cache_saves_queries_in_every_scenario() {
         "2000",
         "--store",
         "policy:tinylfu",
+        "--trouble-ms",
+        "1500",
     ]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "the demo failed: {stderr}");
@@ -48,8 +50,8 @@ fn the_cache_saves_queries_in_every_scenario() {
 
     let scenarios = report["scenarios"].as_array().expect("a list of scenarios");
     let ids: Vec<&str> = scenarios.iter().map(|s| s["id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["herd", "fanout", "steady", "warmup", "memoized"]);
-    for scenario in scenarios {
+    assert_eq!(ids, ["herd", "fanout", "steady", "warmup", "memoized", "outage", "slow"]);
+    for scenario in &scenarios[..5] {
         let queries = |side: &str| scenario[side]["queries"].as_u64().unwrap();
         assert!(
             queries("with") < queries("without"),
@@ -81,6 +83,21 @@ fn the_cache_saves_queries_in_every_scenario() {
 
     let warmup = &scenarios[3];
     assert_eq!(warmup["with"]["warmup_queries"], 20, "2,000 products in batches of 100");
+
+    // The database fails for the middle third: a plain cache's callers see
+    // errors once entries expire; with fail-safe they see none, served the
+    // values kept aside.
+    let outage = &scenarios[5];
+    let errors = |side: &str| outage[side]["errors"].as_u64().unwrap();
+    assert!(errors("without") > 0, "the outage hurts a plain cache");
+    assert_eq!(errors("with"), 0, "fail-safe: no caller sees the outage");
+    assert!(outage["with"]["stale_served"].as_u64().unwrap() > 0);
+    // A slow database: the soft timeout caps how long a caller waits.
+    let slow = &scenarios[6];
+    let max = |side: &str| slow[side]["max_us"].as_f64().unwrap();
+    assert!(max("without") >= 150_000.0, "a plain cache waits for the slow query");
+    assert!(max("with") < 150_000.0, "the soft timeout answers first: {}", max("with"));
+    assert!(slow["with"]["stale_served"].as_u64().unwrap() > 0);
 
     let prometheus = report["prometheus"].as_str().unwrap();
     for cache in ["herd", "fanout", "steady", "warmup_cold", "warmup_warm", "memoized"] {

@@ -217,7 +217,7 @@ fn ctrl_c_mid_run_prints_the_scenarios_finished_and_exits_130() {
     assert_eq!(exit_code(&mut child), Some(130));
     said.extend(lines.iter());
     let text = said.join("\n");
-    assert!(text.contains("interrupted; 2 of 5 scenarios finished:"), "{text}");
+    assert!(text.contains("interrupted; 2 of 7 scenarios finished:"), "{text}");
     assert!(text.contains("thundering herd: 10 concurrent requests"), "{text}");
     assert!(text.contains("fan-out: 40 order lines"), "{text}");
 }

@@ -34,16 +34,24 @@ where
 /// The cache of a `#[async_ttl(ttl_secs = .., maxsize = ..)]` function: the
 /// one [`AsyncTtl`] builds with the same options.
 #[must_use]
-pub fn memo_cache_ttl<K, V>(name: &str, ttl_secs: u64, maxsize: Option<u64>) -> MemoCache<K, V>
+pub fn memo_cache_ttl<K, V>(
+    name: &str,
+    ttl_secs: u64,
+    maxsize: Option<u64>,
+    fail_safe_secs: Option<u64>,
+) -> MemoCache<K, V>
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
-    let wrapper = AsyncTtl::new(Duration::from_secs(ttl_secs)).name(name);
-    match maxsize {
-        Some(max) => wrapper.max_capacity(max).cache(),
-        None => wrapper.cache(),
+    let mut wrapper = AsyncTtl::new(Duration::from_secs(ttl_secs)).name(name);
+    if let Some(max) = maxsize {
+        wrapper = wrapper.max_capacity(max);
     }
+    if let Some(secs) = fail_safe_secs {
+        wrapper = wrapper.fail_safe(Duration::from_secs(secs));
+    }
+    wrapper.cache()
 }
 
 /// Drops the cached value of `key`, then loads it with `loader` inline

@@ -16,6 +16,7 @@ use crate::cache::{AsyncCache, Inner};
 use crate::default_store::{DefaultStore, default_store_idle};
 use crate::error::BuildError;
 use crate::expiry::{Expiry, Ttl};
+use crate::resilience::{Resilience, ResilienceSettings};
 use crate::shared_evictions::{Claim, claim_of, first_cache_over};
 use crate::tiered::settings::TierSettings;
 
@@ -72,6 +73,7 @@ pub struct AsyncCacheBuilder<K, V, S = DefaultStore<K, V>> {
     expiry: Option<Arc<dyn Expiry<K, V>>>,
     time_to_idle: Option<Duration>,
     listeners: Vec<EvictionListener<K, V>>,
+    resilience: ResilienceSettings,
     store: Option<S>,
     /// Set until a store is given: builds the default one.
     make_default: Option<MakeStore<K, V, S>>,
@@ -102,6 +104,7 @@ where
             expiry: None,
             time_to_idle: None,
             listeners: Vec::new(),
+            resilience: ResilienceSettings::default(),
             store: None,
             make_default: Some(default_store_idle),
             shared: None,
@@ -229,6 +232,108 @@ where
         self
     }
 
+    /// Refresh-ahead: a hit on an entry older than `age` (read from the
+    /// default TTL and the entry's time left) returns the cached value at
+    /// once and starts one background reload with the call's loader
+    /// (`get_with`, `try_get_with`, `load`, ...). The reload is
+    /// single-flight with any other load of the key, a write of the key
+    /// meanwhile wins over it, and a failed reload keeps the old value until
+    /// it expires. Needs a [`default_ttl`](Self::default_ttl) longer than
+    /// `age`. See also [`AsyncCache::refresh`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use cache_facade::AsyncCache;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let cache: AsyncCache<u32, u32> = AsyncCache::builder()
+    ///     .default_ttl(Duration::from_secs(60))
+    ///     .refresh_after(Duration::from_secs(30))
+    ///     .build()
+    ///     .unwrap();
+    /// let v1 = || async { Ok::<_, std::io::Error>(1) };
+    /// cache.get_with(7, v1).await.unwrap();
+    /// tokio::time::advance(Duration::from_secs(31)).await;
+    /// let v2 = || async { Ok::<_, std::io::Error>(2) };
+    /// assert_eq!(cache.get_with(7, v2).await.unwrap(), 1, "served at once...");
+    /// tokio::task::yield_now().await; // ...while the reload runs
+    /// assert_eq!(cache.get(&7).await, Some(2));
+    /// assert_eq!(cache.metrics().refreshes.succeeded, 1);
+    /// # }
+    /// ```
+    pub fn refresh_after(mut self, age: Duration) -> Self {
+        self.resilience.refresh_after = Some(age);
+        self
+    }
+
+    /// Fail-safe: an entry that expires is kept aside for `max_stale` more
+    /// (in a stale store of its own, not counted in `len()`), and a reload
+    /// of it that fails or panics gives its callers that stale value instead
+    /// of the error; the stale value then lives in the cache again for the
+    /// [`fail_safe_throttle`](Self::fail_safe_throttle), so a backend that
+    /// is down is not asked at every request. `get_with_meta` tells stale
+    /// from fresh. A write of the key forgets what was kept.
+    pub fn fail_safe(mut self, max_stale: Duration) -> Self {
+        self.resilience.fail_safe = Some(max_stale);
+        self
+    }
+
+    /// How long a stale value served after a failed reload lives in the
+    /// cache again (default 30 s). Needs [`fail_safe`](Self::fail_safe).
+    pub fn fail_safe_throttle(mut self, throttle: Duration) -> Self {
+        self.resilience.throttle = Some(throttle);
+        self
+    }
+
+    /// Stale-while-revalidate: a miss on an expired entry that fail-safe
+    /// kept returns the stale value at once and starts one background
+    /// reload. Needs [`fail_safe`](Self::fail_safe).
+    pub fn stale_while_revalidate(mut self) -> Self {
+        self.resilience.stale_while_revalidate = true;
+        self
+    }
+
+    /// Soft timeout: when fail-safe kept a stale value and the reload has
+    /// not finished within `timeout`, callers get the stale value; the
+    /// reload goes on in the background and lands in the cache when it
+    /// completes, unless a newer write of the key happened. Applies to the
+    /// spawned loads (`get_with`, `try_get_with`, `load`). Needs
+    /// [`fail_safe`](Self::fail_safe).
+    pub fn soft_timeout(mut self, timeout: Duration) -> Self {
+        self.resilience.soft_timeout = Some(timeout);
+        self
+    }
+
+    /// Hard timeout: callers of a load slower than `timeout` get
+    /// [`CacheError::Timeout`](crate::error::CacheError::Timeout) whatever
+    /// fail-safe kept. The same setting as
+    /// [`load_timeout`](Self::load_timeout).
+    pub fn hard_timeout(self, timeout: Duration) -> Self {
+        self.load_timeout(timeout)
+    }
+
+    /// Negative caching: a loader's "not found" (`None` from
+    /// [`optionally_get_with`](AsyncCache::optionally_get_with), a key the
+    /// batch loader leaves out of [`get_batched`](AsyncCache::get_batched))
+    /// is remembered for `ttl`, so a storm of requests for a missing id
+    /// makes one query per `ttl`. Such an answer counts as a negative hit
+    /// (`cache_negative_hits_total`), not a hit. Off by default; a write of
+    /// the key forgets it.
+    pub fn negative_ttl(mut self, ttl: Duration) -> Self {
+        self.resilience.negative_ttl = Some(ttl);
+        self
+    }
+
+    /// Spreads each entry's TTL by up to ±`fraction` (0 to 1), so entries
+    /// loaded together do not expire together.
+    pub fn ttl_jitter(mut self, fraction: f64) -> Self {
+        self.resilience.ttl_jitter = Some(fraction);
+        self
+    }
+
     /// Keeps entries in `store` instead of the default store: an
     /// [`LruStore`](crate::LruStore), [`TtlStore`](crate::TtlStore),
     /// [`MokaStore`](crate::MokaStore), a [`PolicyStore`](crate::PolicyStore)
@@ -243,6 +348,7 @@ where
             expiry: self.expiry,
             time_to_idle: self.time_to_idle,
             listeners: self.listeners,
+            resilience: self.resilience,
             store: Some(store),
             make_default: None,
             shared: None,
@@ -304,7 +410,7 @@ where
 
     /// The most batches loading at once (default: no cap); further batches
     /// wait for a slot, within the [`load_timeout`](Self::load_timeout) when
-    /// one is set. At most [`tokio::sync::Semaphore::MAX_PERMITS`]. Requires
+    /// one is set. At most [`tokio::sync::Semaphore::MAX_PERMITS`](https://docs.rs/tokio/1/tokio/sync/struct.Semaphore.html#associatedconstant.MAX_PERMITS). Requires
     /// a [`batch_loader`](Self::batch_loader).
     pub fn max_batches_in_flight(mut self, max: usize) -> Self {
         self.max_batches_in_flight = Some(max);
@@ -358,7 +464,7 @@ where
     /// `default_ttl` or `load_timeout` is zero; a batching setting is given
     /// without a `batch_loader`, or is out of range (`max_batch_size` or
     /// `max_batches_in_flight` of 0, `max_batches_in_flight` above
-    /// [`tokio::sync::Semaphore::MAX_PERMITS`], a `batch_window` over an
+    /// [`tokio::sync::Semaphore::MAX_PERMITS`](https://docs.rs/tokio/1/tokio/sync/struct.Semaphore.html#associatedconstant.MAX_PERMITS), a `batch_window` over an
     /// hour or not shorter than `load_timeout`); `warmup_concurrency` is 0.
     pub fn build(self) -> Result<AsyncCache<K, V, S>, BuildError> {
         let name = self.name.unwrap_or_else(|| "default".to_owned());
@@ -386,6 +492,7 @@ where
         if self.time_to_idle == Some(Duration::ZERO) {
             return Err(BuildError::new("time_to_idle", "must be longer than zero"));
         }
+        self.resilience.check(self.default_ttl, self.expiry.is_some())?;
         if self.load_timeout == Some(Duration::ZERO) {
             return Err(BuildError::new("load_timeout", "must be longer than zero"));
         }
@@ -431,17 +538,23 @@ where
         if self.shared.is_none_or(first_cache_over) {
             store.add_eviction_listener(metrics.eviction_listener());
         }
-        let observer: Arc<dyn LoadObserver> = Arc::clone(&metrics) as _;
+        let observer: Arc<dyn LoadObserver> =
+            Arc::new(crate::traced::Traced { metrics: Arc::clone(&metrics) });
         let flights = SingleFlight::with_observer(observer);
         for listener in self.listeners {
             store.add_eviction_listener(listener);
         }
         let ttl = match self.expiry {
-            Some(expiry) => Ttl::PerEntry(expiry),
-            None => Ttl::Fixed(self.default_ttl),
-        };
-        let commit = committer(&store, ttl.clone());
-        let tier = self.tiered.build(&name, &store, &flights)?;
+            Some(expiry) => Ttl::per_entry(expiry),
+            None => Ttl::fixed_at(self.default_ttl),
+        }
+        .with_jitter(self.resilience.ttl_jitter.unwrap_or(0.0));
+        let resilience = Arc::new(self.resilience.build(self.max_capacity, self.default_ttl));
+        if let Some(fail_safe) = &resilience.fail_safe {
+            store.add_eviction_listener(fail_safe.listener());
+        }
+        let commit = committer(&store, ttl.clone(), &resilience);
+        let tier = self.tiered.build(&name, &store, &flights, &resilience)?;
         let batcher = match (self.batch_loader, batch_config) {
             (Some(loader), Some(config)) => {
                 let loader = crate::tiered::settings::batch_loader(loader, tier.as_ref(), &ttl);
@@ -459,6 +572,7 @@ where
             loader: self.loader,
             commit,
             ttl,
+            resilience,
             load_timeout: self.load_timeout,
             warmup_concurrency: self.warmup_concurrency.unwrap_or(DEFAULT_WARMUP_CONCURRENCY),
             metrics,
@@ -542,16 +656,23 @@ fn batch_config(
 
 /// Stores a loaded value with the default TTL, counted from the moment the
 /// load ends.
-fn committer<K, V, S>(store: &Arc<S>, ttl: Ttl<K, V>) -> cache_loader::Commit<K, V>
+fn committer<K, V, S>(
+    store: &Arc<S>,
+    ttl: Ttl<K, V>,
+    resilience: &Arc<Resilience<K, V>>,
+) -> cache_loader::Commit<K, V>
 where
-    K: Clone + 'static,
-    V: Clone + 'static,
+    K: Hash + Eq + Clone + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
     S: Store<K, V> + 'static,
 {
     let store = Arc::clone(store);
+    let resilience = Arc::clone(resilience);
     Arc::new(move |key: &K, value: &V| {
         let deadline = ttl.of(key, value).and_then(cache_core::time::deadline_after);
         store.insert(key.clone(), value.clone(), deadline);
+        // A fresh value supersedes what fail-safe or negative caching kept.
+        resilience.forget(key);
     })
 }
 

@@ -14,6 +14,7 @@ use cache_metrics::{CacheMetrics, MetricsSnapshot};
 use crate::builder::AsyncCacheBuilder;
 use crate::default_store::DefaultStore;
 use crate::expiry::Ttl;
+use crate::resilience::Resilience;
 
 /// An async application-layer cache in front of a database or a remote API.
 ///
@@ -91,6 +92,8 @@ pub(crate) struct Inner<K, V, S> {
     pub(crate) commit: Commit<K, V>,
     /// How entries' TTLs are chosen.
     pub(crate) ttl: Ttl<K, V>,
+    /// The resilience options (all off unless set on the builder).
+    pub(crate) resilience: Arc<Resilience<K, V>>,
     pub(crate) load_timeout: Option<Duration>,
     pub(crate) warmup_concurrency: usize,
     pub(crate) metrics: Arc<CacheMetrics>,
@@ -196,7 +199,14 @@ where
         let remote = crate::tiered::prepare_insert(self.inner.tier.as_ref(), &key, &value, ttl);
         let deadline = ttl.and_then(deadline_after);
         let store = &self.inner.store;
-        self.inner.flights.invalidate(&key.clone(), || store.insert(key, value, deadline));
+        let resilience = &self.inner.resilience;
+        // Forgotten after the write: an expired entry the write reclaims is
+        // kept aside by fail-safe, which this write supersedes.
+        let written = key.clone();
+        self.inner.flights.invalidate(&written, || {
+            store.insert(key, value, deadline);
+            resilience.forget(&written);
+        });
         self.note_write();
         if let Some(remote) = remote {
             remote.send().await;
@@ -213,7 +223,12 @@ where
     /// remote write cut short is queued and replayed.
     pub async fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
         let store = &self.inner.store;
-        let removed = self.inner.flights.invalidate(key, || store.remove(key));
+        let resilience = &self.inner.resilience;
+        let removed = self.inner.flights.invalidate(key, || {
+            let removed = store.remove(key);
+            resilience.forget(key);
+            removed
+        });
         self.note_write();
         if let Some(remote) = crate::tiered::prepare_remove(self.inner.tier.as_ref(), key) {
             remote.send().await;
@@ -231,7 +246,11 @@ where
     /// remote write cut short is queued and replayed.
     pub async fn clear(&self) {
         let store = &self.inner.store;
-        self.inner.flights.invalidate_all(|| store.clear());
+        let resilience = &self.inner.resilience;
+        self.inner.flights.invalidate_all(|| {
+            store.clear();
+            resilience.forget_all();
+        });
         self.publish_size();
         if let Some(tier) = &self.inner.tier {
             crate::tiered::clear(tier).await;

@@ -49,45 +49,93 @@ where
     }
 }
 
-/// How a cache picks an entry's TTL: a fixed default, or an [`Expiry`].
-pub(crate) enum Ttl<K, V> {
+/// How a cache picks an entry's TTL: a fixed default or an [`Expiry`],
+/// spread by a jitter.
+pub(crate) struct Ttl<K, V> {
+    choice: TtlChoice<K, V>,
+    /// Each TTL is spread by up to this fraction, either way.
+    jitter: f64,
+}
+
+enum TtlChoice<K, V> {
     Fixed(Option<Duration>),
     PerEntry(Arc<dyn Expiry<K, V>>),
 }
 
 impl<K, V> Ttl<K, V> {
+    /// Every entry lives `ttl` (`None`: forever).
+    pub(crate) fn fixed_at(ttl: Option<Duration>) -> Self {
+        Self { choice: TtlChoice::Fixed(ttl), jitter: 0.0 }
+    }
+
+    /// `expiry` chooses each entry's TTL.
+    pub(crate) fn per_entry(expiry: Arc<dyn Expiry<K, V>>) -> Self {
+        Self { choice: TtlChoice::PerEntry(expiry), jitter: 0.0 }
+    }
+
+    /// Spreads each TTL by up to ±`fraction`.
+    pub(crate) fn with_jitter(self, fraction: f64) -> Self {
+        Self { jitter: fraction, ..self }
+    }
+
     /// The TTL of `key` with `value`, inserted or loaded now.
     #[inline]
     pub(crate) fn of(&self, key: &K, value: &V) -> Option<Duration> {
-        match self {
-            Self::Fixed(ttl) => *ttl,
-            Self::PerEntry(expiry) => expiry.expire_after_create(key, value),
-        }
+        let ttl = match &self.choice {
+            TtlChoice::Fixed(ttl) => *ttl,
+            TtlChoice::PerEntry(expiry) => expiry.expire_after_create(key, value),
+        };
+        if self.jitter > 0.0 { ttl.map(|ttl| spread(ttl, self.jitter)) } else { ttl }
     }
 
     /// The fixed default TTL, if that is how TTLs are picked.
     pub(crate) fn fixed(&self) -> Option<Duration> {
-        match self {
-            Self::Fixed(ttl) => *ttl,
-            Self::PerEntry(_) => None,
+        match &self.choice {
+            TtlChoice::Fixed(ttl) => *ttl,
+            TtlChoice::PerEntry(_) => None,
         }
     }
 }
 
+/// `ttl` times a factor drawn uniformly from [1 - jitter, 1 + jitter].
+fn spread(ttl: Duration, jitter: f64) -> Duration {
+    thread_local! {
+        static RNG: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    let draw = RNG.with(|rng| {
+        let mut x = rng.get();
+        if x == 0 {
+            // Seeded per thread from the address of its own state.
+            x = std::ptr::from_ref(rng).addr() as u64 | 1;
+        }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        rng.set(x);
+        x
+    });
+    #[allow(clippy::cast_precision_loss)]
+    let unit = (draw >> 11) as f64 / (1u64 << 53) as f64;
+    ttl.mul_f64(1.0 + jitter * (2.0 * unit - 1.0))
+}
+
 impl<K, V> Clone for Ttl<K, V> {
     fn clone(&self) -> Self {
-        match self {
-            Self::Fixed(ttl) => Self::Fixed(*ttl),
-            Self::PerEntry(expiry) => Self::PerEntry(Arc::clone(expiry)),
-        }
+        let choice = match &self.choice {
+            TtlChoice::Fixed(ttl) => TtlChoice::Fixed(*ttl),
+            TtlChoice::PerEntry(expiry) => TtlChoice::PerEntry(Arc::clone(expiry)),
+        };
+        Self { choice, jitter: self.jitter }
     }
 }
 
 impl<K, V> fmt::Debug for Ttl<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Fixed(ttl) => f.debug_tuple("Fixed").field(ttl).finish(),
-            Self::PerEntry(_) => f.write_str("PerEntry(..)"),
-        }
+        let mut d = f.debug_struct("Ttl");
+        match &self.choice {
+            TtlChoice::Fixed(ttl) => d.field("fixed", ttl),
+            TtlChoice::PerEntry(_) => d.field("per_entry", &".."),
+        };
+        d.field("jitter", &self.jitter).finish()
     }
 }

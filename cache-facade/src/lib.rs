@@ -10,6 +10,29 @@
 //!
 //! behind one type, [`AsyncCache`], assembled by [`AsyncCache::builder`].
 //!
+//! # Metrics
+//!
+//! [`AsyncCache::metrics`] returns an exact [`MetricsSnapshot`]; the same
+//! events are exported through the `metrics` crate (re-exported as
+//! [`metrics`]), every series labelled `cache="<name>"`, each counter equal
+//! to the exact count within 500 ms without any call:
+//!
+//! | series | labels | what |
+//! |---|---|---|
+//! | `cache_hits_total`, `cache_misses_total` | | lookups |
+//! | `cache_loads_total` | `outcome` = `success` \| `error` \| `panic` \| `timeout` \| `cancelled` | loads (a batch is one) |
+//! | `cache_coalesced_total` | | callers that joined a load in flight |
+//! | `cache_evictions_total` | `cause` = `size` \| `expired` \| `explicit` \| `replaced` | entries that left |
+//! | `cache_batches_total` | | batches sent to the batch loader |
+//! | `cache_stale_served_total` | `reason` = `error` \| `timeout` \| `revalidate` | stale values served |
+//! | `cache_refreshes_total` | `outcome` = `success` \| `failure` | background reloads |
+//! | `cache_negative_hits_total` | | cached "not found" answers |
+//! | `cache_entries`, `cache_weighted_size` (gauges) | | size |
+//! | `cache_load_duration_seconds`, `cache_batch_size` (histograms) | | per load / batch |
+//!
+//! The full table, with units and when each value reaches the recorder, is
+//! in the [`cache_metrics`] crate's documentation.
+//!
 //! # Examples
 //!
 //! ```
@@ -62,8 +85,11 @@ mod expiry;
 mod load_fn;
 mod loading;
 mod memoize;
+mod resilience;
+mod resilient_loads;
 mod shared_evictions;
 mod tiered;
+mod traced;
 mod typed_loads;
 mod warmup;
 
@@ -74,6 +100,7 @@ pub use entry::{Computed, Entry, EntryValue, Op};
 pub use expiry::Expiry;
 pub use load_fn::LoadFn;
 pub use memoize::{AsyncLru, AsyncTtl, MemoCache, MemoFn, MemoStore, Memoized};
+pub use resilience::{Fetched, Freshness, StaleReason};
 
 /// `#[async_lru(maxsize = 128)]`: memoizes an `async fn` (or method) in an
 /// LRU cache, Python's `@AsyncLRU`; the attribute form of [`AsyncLru`].
@@ -191,7 +218,9 @@ pub mod redis {
 /// to its version: install its recorder with
 /// `cache_facade::metrics::set_global_recorder`.
 pub use cache_metrics::metrics;
-pub use cache_metrics::{Evictions, LoadErrors, MetricsSnapshot, RemoteSnapshot};
+pub use cache_metrics::{
+    Evictions, LoadErrors, MetricsSnapshot, Refreshes, RemoteSnapshot, StaleServed,
+};
 #[cfg(feature = "moka")]
 pub use cache_policies::MokaStore;
 pub use cache_policies::{

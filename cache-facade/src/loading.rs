@@ -10,6 +10,7 @@ use cache_core::{BoxError, Store};
 
 use crate::cache::AsyncCache;
 use crate::load_fn::LoadFn;
+use crate::resilience::Fetched;
 
 impl<K, V, S> AsyncCache<K, V, S>
 where
@@ -83,10 +84,7 @@ where
         Fut: Future<Output = Result<V, E>> + Send + 'static,
         E: Into<BoxError> + 'static,
     {
-        if let Some(value) = self.lookup(&key) {
-            return Ok(value);
-        }
-        self.load_missing(key, loader).await
+        self.get_with_meta(key, loader).await.map(Fetched::into_value)
     }
 
     /// Loads `key` (already looked up and missed) through single-flight.
@@ -155,7 +153,18 @@ where
         if let Some(value) = self.lookup(&key) {
             return Ok(value);
         }
-        self.load_missing_inline(key, loader).await
+        let stale = self.inner.resilience.stale(&key);
+        let result = self.load_missing_inline(key.clone(), loader).await;
+        match (result, stale) {
+            // Fail-safe (the load ran in this future: no soft timeout or
+            // stale-while-revalidate here).
+            (Err(CacheError::Load(_) | CacheError::LoaderPanicked { .. }), Some(stale)) => {
+                self.rearm(&key, stale.clone());
+                self.inner.metrics.record_stale_served(cache_metrics::StaleReason::Error);
+                Ok(stale)
+            }
+            (result, _) => result,
+        }
     }
 
     /// Loads `key` (already looked up and missed) through single-flight,
@@ -230,12 +239,21 @@ where
         let Some(batcher) = &self.inner.batcher else {
             return Err(CacheError::NoBatchLoader);
         };
+        if let Some(negative) = &self.inner.resilience.negative {
+            if negative.knows_absent(&key) {
+                self.inner.metrics.record_negative_hit();
+                return Ok(None);
+            }
+        }
         if let Some(value) = self.lookup(&key) {
             return Ok(Some(value));
         }
         let store = &self.inner.store;
         let result = batcher.get(key.clone(), || store.get(&key)).await;
         self.note_write();
+        if let (Ok(None), Some(negative)) = (&result, &self.inner.resilience.negative) {
+            negative.remember(key);
+        }
         result
     }
 

@@ -126,13 +126,23 @@ where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Option<V>> + Send + 'static,
     {
+        let negative = self.inner.resilience.negative.as_ref();
+        if negative.is_some_and(|negative| negative.knows_absent(&key)) {
+            self.inner.metrics.record_negative_hit();
+            return Ok(None);
+        }
         let optional = move || {
             let load = loader();
             async move { load.await.ok_or(Absent) }
         };
-        match self.get_with(key, optional).await {
+        match self.get_with(key.clone(), optional).await {
             Ok(value) => Ok(Some(value)),
-            Err(CacheError::Load(e)) if e.downcast_ref::<Absent>().is_some() => Ok(None),
+            Err(CacheError::Load(e)) if e.downcast_ref::<Absent>().is_some() => {
+                if let Some(negative) = negative {
+                    negative.remember(key);
+                }
+                Ok(None)
+            }
             Err(e) => Err(e),
         }
     }

@@ -40,7 +40,7 @@ async fn the_second_call_is_a_hit() {
     assert_eq!(runs(&DOUBLE_RUNS), 1);
     let m = double_metrics();
     assert_eq!((m.hits, m.misses, m.size), (1, 1, 1));
-    assert_eq!(double_cache().name(), "double", "the metrics label defaults to the fn name");
+    assert_eq!(double_cache().name(), "macros::double", "the label defaults to the fn's path");
 }
 
 static SLOW_RUNS: AtomicUsize = AtomicUsize::new(0);
@@ -454,5 +454,32 @@ mod everyday_errors {
     async fn box_errors_keep_their_message() {
         assert_eq!(fetch_boxed(0).await.unwrap_err().to_string(), "no such id");
         assert_eq!(fetch_boxed(5).await.unwrap(), 5);
+    }
+}
+
+mod fail_safe {
+    //! `#[async_ttl(fail_safe_secs = ..)]`: an expired result is served when
+    //! the next call fails, exactly as `AsyncTtl::fail_safe` does.
+
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use cache_facade::async_ttl;
+
+    static DOWN: AtomicBool = AtomicBool::new(false);
+
+    #[async_ttl(ttl_secs = 10, fail_safe_secs = 600)]
+    async fn quote(sku: u32) -> Result<u32, std::io::Error> {
+        if DOWN.load(Ordering::SeqCst) { Err(std::io::Error::other("down")) } else { Ok(sku * 2) }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_expired_result_is_served_when_the_call_fails() {
+        assert_eq!(quote(21).await.unwrap(), 42);
+        DOWN.store(true, Ordering::SeqCst);
+        tokio::time::advance(Duration::from_secs(10)).await;
+        assert_eq!(quote(21).await.unwrap(), 42, "stale, not the error");
+        assert_eq!(quote_metrics().stale_served.error, 1);
+        assert!(quote(99).await.is_err(), "nothing kept for a key never loaded");
     }
 }

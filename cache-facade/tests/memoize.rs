@@ -134,3 +134,22 @@ async fn ttl_results_expire_on_the_paused_clock() {
     quote.call("abc".into()).await.unwrap();
     assert_eq!(runs.load(Ordering::SeqCst), 2, "expired after 60 s");
 }
+
+/// Memoized functions are named after the function they wrap, so two of
+/// them never share their metric series.
+#[tokio::test]
+async fn wrappers_are_named_after_their_function_by_default() {
+    async fn fetch_user(id: u64) -> Result<u64, std::io::Error> {
+        Ok(id)
+    }
+    async fn fetch_order(id: u64) -> Result<u64, std::io::Error> {
+        Ok(id)
+    }
+    let users = cache_facade::AsyncLru::new(8).memoize(fetch_user);
+    let orders =
+        cache_facade::AsyncTtl::new(std::time::Duration::from_secs(1)).memoize(fetch_order);
+    assert!(users.cache().name().ends_with("fetch_user"), "{}", users.cache().name());
+    assert!(orders.cache().name().ends_with("fetch_order"), "{}", orders.cache().name());
+    let named = cache_facade::AsyncLru::new(8).name("users").memoize(fetch_user);
+    assert_eq!(named.cache().name(), "users");
+}

@@ -61,15 +61,7 @@ where
             Joined::Present(value) => Ok(value),
             Joined::Waiting(waiter) => waiter.wait().await,
             Joined::Leading(completer) => {
-                let waiter = completer.waiter();
-                let load = loader();
-                let observer = std::sync::Arc::clone(self.observer());
-                crate::sync::spawn(async move {
-                    let load = async move { load.await.map_err(Into::into) };
-                    let result = run_guarded(load, timeout, &*observer).await;
-                    completer.complete(result, commit);
-                });
-                waiter.wait().await
+                self.lead_in_task(completer, loader, timeout, commit).wait().await
             }
         }
     }
@@ -80,6 +72,60 @@ where
     K: Hash + Eq + Clone + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
+    /// Starts a load of `key` in the background, now, unless one is in
+    /// flight (refresh-ahead, stale-while-revalidate): joins the key's
+    /// single-flight slot before returning, so a write of the key from now
+    /// on detaches this load, and calls `loader` only when it leads.
+    /// Returns a [`Waiter`](crate::Waiter) on the started load, or `None`
+    /// when one was in flight already.
+    ///
+    /// # Panics
+    ///
+    /// Panics if called outside a tokio runtime (it spawns the load).
+    pub fn spawn_load<F, Fut, E>(
+        &self,
+        key: &K,
+        loader: F,
+        timeout: Option<Duration>,
+        commit: impl FnOnce(&K, &V) + Send + 'static,
+    ) -> Option<crate::Waiter<V>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        let Joined::Leading(completer) = self.join(key, || None) else {
+            return None;
+        };
+        Some(self.lead_in_task(completer, loader, timeout, commit))
+    }
+
+    /// Runs the load this caller leads in a task of its own: reports its
+    /// outcome, commits a value unless the key was invalidated meanwhile,
+    /// and hands the result to every waiter. Returns a waiter on it.
+    fn lead_in_task<F, Fut, E>(
+        &self,
+        completer: crate::Completer<K, V>,
+        loader: F,
+        timeout: Option<Duration>,
+        commit: impl FnOnce(&K, &V) + Send + 'static,
+    ) -> crate::Waiter<V>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        let waiter = completer.waiter();
+        let load = loader();
+        let observer = std::sync::Arc::clone(self.observer());
+        crate::sync::spawn(async move {
+            let load = async move { load.await.map_err(Into::into) };
+            let result = run_guarded(load, timeout, &*observer).await;
+            completer.complete(result, commit);
+        });
+        waiter
+    }
+
     /// As [`get_or_load`](Self::get_or_load), but the load runs inside the
     /// leader's own future instead of a spawned task, so `loader` and its
     /// future may borrow (a `&self`, a `&Db`), and no runtime is needed.

@@ -4,8 +4,7 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{
-    FnArg, GenericArgument, GenericParam, Ident, ItemFn, LitStr, Pat, PathArguments, ReturnType,
-    Type,
+    FnArg, GenericArgument, GenericParam, Ident, ItemFn, Pat, PathArguments, ReturnType, Type,
 };
 
 use crate::options::{Kind, Options};
@@ -216,7 +215,12 @@ fn generate(
     let metrics_fn = format_ident!("{}_metrics", ident, span = ident.span());
     let key_var = Ident::new("__cache_key", Span::mixed_site());
 
-    let name = options.name.clone().unwrap_or_else(|| LitStr::new(fn_name, ident.span()));
+    // Named after the function's path unless `name = ".."` says otherwise,
+    // so two memoized functions never share their metric series.
+    let name = match &options.name {
+        Some(name) => quote!(#name),
+        None => quote!(::core::concat!(::core::module_path!(), "::", #fn_name)),
+    };
 
     // The key type and expression; each key part is checked by a call to
     // `assert_key` with the span of the argument's type, so that an unfit
@@ -253,7 +257,11 @@ fn generate(
                 || quote!(::core::option::Option::None),
                 |m| quote!(::core::option::Option::Some(#m)),
             );
-            quote!(::cache_facade::__private::memo_cache_ttl(#name, #ttl, #maxsize))
+            let fail_safe = options.fail_safe_secs.as_ref().map_or_else(
+                || quote!(::core::option::Option::None),
+                |f| quote!(::core::option::Option::Some(#f)),
+            );
+            quote!(::cache_facade::__private::memo_cache_ttl(#name, #ttl, #maxsize, #fail_safe))
         }
     };
 

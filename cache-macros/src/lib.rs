@@ -41,7 +41,8 @@ use crate::options::{Kind, Options};
 ///   the key (a `&Db` handle, say). The receiver (`self`) never is part of it:
 ///   a method's cache is shared by every instance.
 /// - `name = "users"`: the label of the cache's metrics (default: the
-///   function's name).
+///   function's path, `module_path!()::name`, so two memoized functions
+///   never share their series).
 /// - `key = <expr>, key_type = <Type>`: a key of your own, computed from the
 ///   arguments (in scope by name, `self` included); its type must be written
 ///   because the cache is a `static`.
@@ -86,7 +87,7 @@ use crate::options::{Kind, Options};
 /// | `async fn name_invalidate(key: &Key) -> bool` | drops one cached result; whether there was one |
 /// | `async fn name_clear()` | drops every cached result |
 /// | `fn name_metrics() -> MetricsSnapshot` | hits, misses, size, loads, ... |
-/// | `fn name_cache() -> &'static AsyncCache<Key, V>` | the cache itself |
+/// | `fn name_cache() -> &'static MemoCache<Key, V>` | the cache itself (the one `AsyncLru` / `AsyncTtl` build with the same options) |
 ///
 /// `Key` is the key type described above (`String` for one `&str` argument).
 ///
@@ -113,8 +114,11 @@ pub fn async_lru(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// - `ttl_secs = <u64>` (required): how long a result lives after it is
 ///   computed; 0 caches nothing.
-/// - `maxsize = <u64>`: at most this many cached results, the one closest to
-///   expiry leaving first (default: no bound).
+/// - `maxsize = <u64>`: at most this many cached results, evicted by the
+///   W-TinyLFU policy (default: no bound).
+/// - `fail_safe_secs = <u64>`: keep an expired result this long more, and
+///   return it when the next call fails or panics (fail-safe), as
+///   `AsyncTtl::fail_safe`.
 /// - `skip_args`, `name`, `key` and `key_type`: as in [`async_lru`], which
 ///   also describes the key, the error handling and the companions
 ///   (`<fn>_refresh`, `<fn>_invalidate`, `<fn>_clear`, `<fn>_metrics`,

@@ -24,7 +24,9 @@ impl Kind {
     fn known(self) -> &'static str {
         match self {
             Self::Lru => "`maxsize`, `skip_args`, `name`, `key`, `key_type`",
-            Self::Ttl => "`ttl_secs`, `maxsize`, `skip_args`, `name`, `key`, `key_type`",
+            Self::Ttl => {
+                "`ttl_secs`, `maxsize`, `fail_safe_secs`, `skip_args`, `name`, `key`, `key_type`"
+            }
         }
     }
 }
@@ -34,6 +36,9 @@ impl Kind {
 pub(crate) struct Options {
     pub(crate) maxsize: Option<Expr>,
     pub(crate) ttl_secs: Option<Expr>,
+    /// `#[async_ttl]` only: keep expired results this long, served when a
+    /// new call fails (fail-safe).
+    pub(crate) fail_safe_secs: Option<Expr>,
     /// The count and the literal, for error spans.
     pub(crate) skip_args: Option<(usize, LitInt)>,
     pub(crate) name: Option<LitStr>,
@@ -45,6 +50,7 @@ pub(crate) struct Options {
 enum Opt {
     Maxsize(Ident, Expr),
     TtlSecs(Ident, Expr),
+    FailSafeSecs(Ident, Expr),
     SkipArgs(Ident, LitInt),
     Name(Ident, LitStr),
     Key(Ident, Expr),
@@ -56,6 +62,7 @@ impl Opt {
         match self {
             Self::Maxsize(i, _)
             | Self::TtlSecs(i, _)
+            | Self::FailSafeSecs(i, _)
             | Self::SkipArgs(i, _)
             | Self::Name(i, _)
             | Self::Key(i, _)
@@ -70,7 +77,7 @@ impl Opt {
         let text = ident.to_string();
         let known = match text.as_str() {
             "maxsize" | "skip_args" | "name" | "key" | "key_type" => true,
-            "ttl_secs" => kind == Kind::Ttl,
+            "ttl_secs" | "fail_safe_secs" => kind == Kind::Ttl,
             _ => false,
         };
         if !known {
@@ -89,6 +96,7 @@ impl Opt {
         Ok(match text.as_str() {
             "maxsize" => Self::Maxsize(ident, input.parse()?),
             "ttl_secs" => Self::TtlSecs(ident, input.parse()?),
+            "fail_safe_secs" => Self::FailSafeSecs(ident, input.parse()?),
             "skip_args" => Self::SkipArgs(ident, input.parse()?),
             "name" => Self::Name(ident, input.parse()?),
             "key" => Self::Key(ident, input.parse()?),
@@ -109,8 +117,14 @@ impl Options {
             args.parse::<Token![,]>()?;
         }
         let mut seen: Vec<String> = Vec::new();
-        let mut options =
-            Self { maxsize: None, ttl_secs: None, skip_args: None, name: None, key: None };
+        let mut options = Self {
+            maxsize: None,
+            ttl_secs: None,
+            fail_safe_secs: None,
+            skip_args: None,
+            name: None,
+            key: None,
+        };
         let mut key = None;
         let mut key_type = None;
         for opt in opts {
@@ -123,6 +137,7 @@ impl Options {
             match opt {
                 Opt::Maxsize(_, e) => options.maxsize = Some(e),
                 Opt::TtlSecs(_, e) => options.ttl_secs = Some(e),
+                Opt::FailSafeSecs(_, e) => options.fail_safe_secs = Some(e),
                 Opt::SkipArgs(_, lit) => {
                     let n = lit.base10_parse::<usize>()?;
                     options.skip_args = Some((n, lit));

@@ -12,7 +12,7 @@ use metrics::{Counter, Gauge, Histogram, Unit};
 use crate::flusher;
 use crate::lazy_counter::LazyCounter;
 use crate::names;
-use crate::snapshot::{Evictions, LoadErrors, MetricsSnapshot};
+use crate::snapshot::{Evictions, LoadErrors, MetricsSnapshot, Refreshes, StaleServed};
 use crate::striped::StripedCounter;
 
 /// A writer refreshes the size gauges once every this many writes counted
@@ -35,7 +35,13 @@ const COALESCED: usize = 11;
 const BATCHES: usize = 12;
 const KEYS_BATCHED: usize = 13;
 const LOAD_NANOS: usize = 14;
-const COLD: usize = 15;
+const STALE_ERROR: usize = 15;
+const STALE_TIMEOUT: usize = 16;
+const STALE_REVALIDATE: usize = 17;
+const REFRESH_SUCCESS: usize = 18;
+const REFRESH_FAILURE: usize = 19;
+const NEGATIVE_HITS: usize = 20;
+const COLD: usize = 21;
 // In a full reading, hits and misses follow the cold counters.
 const HITS: usize = COLD;
 const MISSES: usize = COLD + 1;
@@ -50,6 +56,33 @@ const KNOWN_OUTCOMES: [LoadOutcome; 5] = [
     LoadOutcome::Cancelled,
 ];
 
+/// Why a caller was given a stale value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum StaleReason {
+    /// The reload failed (an error or a panic): fail-safe.
+    Error = 0,
+    /// The reload was slower than the soft timeout.
+    Timeout = 1,
+    /// Stale-while-revalidate: served at once while a reload runs.
+    Revalidate = 2,
+}
+
+impl StaleReason {
+    /// Every reason, in label order.
+    pub const ALL: [StaleReason; 3] = [Self::Error, Self::Timeout, Self::Revalidate];
+
+    /// The `reason` label: `error`, `timeout`, `revalidate`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Timeout => "timeout",
+            Self::Revalidate => "revalidate",
+        }
+    }
+}
+
 /// The causes with a handle registered at construction, in slot order.
 const KNOWN_CAUSES: [RemovalCause; 4] =
     [RemovalCause::Size, RemovalCause::Expired, RemovalCause::Explicit, RemovalCause::Replaced];
@@ -63,6 +96,11 @@ struct Handles {
     coalesced: Counter,
     evictions: [Counter; KNOWN_CAUSES.len()],
     batches: Counter,
+    /// By reason: error, timeout, revalidate.
+    stale_served: [Counter; 3],
+    /// By outcome: success, failure.
+    refreshes: [Counter; 2],
+    negative_hits: Counter,
     entries: Gauge,
     weighted_size: Gauge,
     load_duration: Histogram,
@@ -86,6 +124,14 @@ impl Handles {
                 metrics::counter!(names::EVICTIONS, names::CACHE => label(), names::CAUSE => cause)
             }),
             batches: metrics::counter!(names::BATCHES, names::CACHE => label()),
+            stale_served: StaleReason::ALL.map(|reason| {
+                let reason = reason.as_str();
+                metrics::counter!(names::STALE_SERVED, names::CACHE => label(), names::REASON => reason)
+            }),
+            refreshes: ["success", "failure"].map(|outcome| {
+                metrics::counter!(names::REFRESHES, names::CACHE => label(), names::OUTCOME => outcome)
+            }),
+            negative_hits: metrics::counter!(names::NEGATIVE_HITS, names::CACHE => label()),
             entries: metrics::gauge!(names::ENTRIES, names::CACHE => label()),
             weighted_size: metrics::gauge!(names::WEIGHTED_SIZE, names::CACHE => label()),
             load_duration: metrics::histogram!(names::LOAD_DURATION, names::CACHE => label()),
@@ -118,6 +164,21 @@ fn describe() {
         Unit::Count,
         "Batches dispatched to the batch loader."
     );
+    metrics::describe_counter!(
+        names::STALE_SERVED,
+        Unit::Count,
+        "Callers given a stale value instead of an error or a wait, by reason."
+    );
+    metrics::describe_counter!(
+        names::REFRESHES,
+        Unit::Count,
+        "Background reloads of entries past refresh_after, by outcome."
+    );
+    metrics::describe_counter!(
+        names::NEGATIVE_HITS,
+        Unit::Count,
+        "Lookups answered by a cached not-found."
+    );
     metrics::describe_gauge!(names::ENTRIES, Unit::Count, "Entries held by the cache.");
     metrics::describe_gauge!(
         names::WEIGHTED_SIZE,
@@ -140,7 +201,7 @@ fn describe() {
 /// The `metrics` handles are registered with the recorder that is current
 /// when [`new`](CacheMetrics::new) runs. When that is the process' global
 /// recorder, or none (no local recorder set with
-/// [`metrics::with_local_recorder`]), the handles follow the global recorder:
+/// [`metrics::with_local_recorder`](https://docs.rs/metrics/0.24/metrics/fn.with_local_recorder.html)), the handles follow the global recorder:
 /// one installed later is picked up within [`FLUSH_INTERVAL`](crate::FLUSH_INTERVAL),
 /// and every counter is exported with its whole count since creation (the
 /// histogram samples taken before it are lost). Handles registered with a
@@ -264,6 +325,20 @@ impl Shared {
         }
         handles.coalesced.absolute(self.cold[COALESCED].load(Relaxed));
         handles.batches.absolute(self.cold[BATCHES].load(Relaxed));
+        for (slot, counter) in handles.stale_served.iter().enumerate() {
+            counter.absolute(self.cold[STALE_ERROR + slot].load(Relaxed));
+        }
+        for (slot, counter) in handles.refreshes.iter().enumerate() {
+            counter.absolute(self.cold[REFRESH_SUCCESS + slot].load(Relaxed));
+        }
+        handles.negative_hits.absolute(self.cold[NEGATIVE_HITS].load(Relaxed));
+    }
+
+    /// Adds one to the cold counter `slot` and sets `counter` to the total
+    /// it made (never an increment: see `publish_all`).
+    fn bump(&self, slot: usize, counter: impl FnOnce(&Handles) -> &Counter) {
+        let total = self.cold[slot].fetch_add(1, Relaxed) + 1;
+        counter(&self.handles.load()).absolute(total);
     }
 
     #[allow(clippy::cast_precision_loss)] // gauges are f64; exact below 2^53
@@ -410,6 +485,23 @@ impl CacheMetrics {
         Arc::new(move |_key: &K, _value: &V, cause| metrics.record_eviction(cause))
     }
 
+    /// Counts a caller given a stale value, and why.
+    pub fn record_stale_served(&self, reason: StaleReason) {
+        let slot = reason as usize;
+        self.shared.bump(STALE_ERROR + slot, |h| &h.stale_served[slot]);
+    }
+
+    /// Counts a background refresh that ended, and whether it succeeded.
+    pub fn record_refresh(&self, succeeded: bool) {
+        let slot = usize::from(!succeeded);
+        self.shared.bump(REFRESH_SUCCESS + slot, |h| &h.refreshes[slot]);
+    }
+
+    /// Counts a lookup answered by a cached "not found".
+    pub fn record_negative_hit(&self) {
+        self.shared.bump(NEGATIVE_HITS, |h| &h.negative_hits);
+    }
+
     /// Sets the `cache_entries` and `cache_weighted_size` gauges, and
     /// publishes the hits and misses not yet exported.
     pub fn set_size(&self, entries: u64, weighted: u64) {
@@ -464,6 +556,13 @@ impl CacheMetrics {
             keys_batched: c[KEYS_BATCHED],
             total_load_time: Duration::from_nanos(c[LOAD_NANOS]),
             remote: None,
+            stale_served: StaleServed {
+                error: c[STALE_ERROR],
+                timeout: c[STALE_TIMEOUT],
+                revalidate: c[STALE_REVALIDATE],
+            },
+            refreshes: Refreshes { succeeded: c[REFRESH_SUCCESS], failed: c[REFRESH_FAILURE] },
+            negative_hits: c[NEGATIVE_HITS],
         }
     }
 

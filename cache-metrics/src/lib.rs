@@ -26,6 +26,9 @@
 //! | `cache_weighted_size` | gauge | `cache` | weigher's unit | total weight held (equals `cache_entries` without a weigher), updated like `cache_entries` |
 //! | `cache_load_duration_seconds` | histogram | `cache` | seconds | duration of each load, whatever its outcome |
 //! | `cache_batch_size` | histogram | `cache` | count | distinct keys in each batch |
+//! | `cache_stale_served_total` | counter | `cache`, `reason` = `error` \| `timeout` \| `revalidate` | count | callers given a stale value: the reload failed or panicked (fail-safe), was slower than the soft timeout, or runs while the stale value is served (stale-while-revalidate); one per caller |
+//! | `cache_refreshes_total` | counter | `cache`, `outcome` = `success` \| `failure` | count | background reloads (`refresh_after`, stale-while-revalidate) and `refresh` calls that ended |
+//! | `cache_negative_hits_total` | counter | `cache` | count | lookups answered by a cached "not found" (`negative_ttl`), not counted as hits |
 //!
 //! With a remote tier or a backplane ([`RemoteMetrics`], counted exactly and
 //! sent to handles registered when the cache is built):
@@ -173,7 +176,7 @@ mod remote;
 mod snapshot;
 mod striped;
 
-pub use counters::{CacheMetrics, SIZE_GAUGE_EVERY};
+pub use counters::{CacheMetrics, SIZE_GAUGE_EVERY, StaleReason};
 pub use flusher::FLUSH_INTERVAL;
 pub use lazy_counter::PUBLISH_EVERY;
 /// The `metrics` crate this one records to: install a recorder of this
@@ -181,4 +184,4 @@ pub use lazy_counter::PUBLISH_EVERY;
 /// series reach it.
 pub use metrics;
 pub use remote::{RemoteMetrics, RemoteSnapshot};
-pub use snapshot::{Evictions, LoadErrors, MetricsSnapshot};
+pub use snapshot::{Evictions, LoadErrors, MetricsSnapshot, Refreshes, StaleServed};

@@ -56,3 +56,13 @@ pub const BACKPLANE_RECEIVED: &str = "cache_backplane_received_total";
 pub const BACKPLANE_DROPPED: &str = "cache_backplane_dropped_total";
 /// Counter: backplane subscriptions lost then restored.
 pub const BACKPLANE_RECONNECTS: &str = "cache_backplane_reconnects_total";
+/// `cache_stale_served_total{reason="error|timeout|revalidate"}`: callers
+/// given a stale value (fail-safe, soft timeout, stale-while-revalidate).
+pub const STALE_SERVED: &str = "cache_stale_served_total";
+/// `cache_refreshes_total{outcome="success|failure"}`: background reloads
+/// of entries past `refresh_after` (and `refresh` calls).
+pub const REFRESHES: &str = "cache_refreshes_total";
+/// `cache_negative_hits_total`: lookups answered by a cached "not found".
+pub const NEGATIVE_HITS: &str = "cache_negative_hits_total";
+/// The label naming why a stale value was served.
+pub const REASON: &str = "reason";

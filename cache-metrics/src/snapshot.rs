@@ -32,6 +32,36 @@ impl LoadErrors {
     }
 }
 
+/// Callers given a stale value, by reason (the resilience options).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub struct StaleServed {
+    /// The reload failed or panicked (fail-safe).
+    pub error: u64,
+    /// The reload was slower than the soft timeout.
+    pub timeout: u64,
+    /// Served at once while a reload ran (stale-while-revalidate).
+    pub revalidate: u64,
+}
+
+impl StaleServed {
+    /// Every stale value served, whatever the reason.
+    #[must_use]
+    pub const fn total(&self) -> u64 {
+        self.error.saturating_add(self.timeout).saturating_add(self.revalidate)
+    }
+}
+
+/// Background refreshes (`refresh_after`, `refresh`) that ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub struct Refreshes {
+    /// The reload stored a new value.
+    pub succeeded: u64,
+    /// The reload failed, panicked or timed out; the old value stayed.
+    pub failed: u64,
+}
+
 /// Entries that left the cache, by [`RemovalCause`](cache_core::RemovalCause).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -121,6 +151,13 @@ pub struct MetricsSnapshot {
     pub total_load_time: Duration,
     /// The remote tier's and backplane's counters, when the cache has either.
     pub remote: Option<crate::RemoteSnapshot>,
+    /// Callers given a stale value, by reason.
+    pub stale_served: StaleServed,
+    /// Background refreshes, by outcome.
+    pub refreshes: Refreshes,
+    /// Lookups answered by a cached "not found" (`negative_ttl`); not
+    /// counted as hits.
+    pub negative_hits: u64,
 }
 
 impl MetricsSnapshot {

@@ -97,6 +97,17 @@ fn every_series_is_registered_at_creation_with_the_cache_label() {
         labels.push(("cause".to_owned(), cause.to_owned()));
         expected.push((MetricKind::Counter, names::EVICTIONS.to_owned(), labels));
     }
+    for reason in ["error", "revalidate", "timeout"] {
+        let mut labels = cache();
+        labels.push(("reason".to_owned(), reason.to_owned()));
+        expected.push((MetricKind::Counter, names::STALE_SERVED.to_owned(), labels));
+    }
+    for outcome in ["failure", "success"] {
+        let mut labels = cache();
+        labels.push(("outcome".to_owned(), outcome.to_owned()));
+        expected.push((MetricKind::Counter, names::REFRESHES.to_owned(), labels));
+    }
+    expected.push((MetricKind::Counter, names::NEGATIVE_HITS.to_owned(), cache()));
     for name in [names::ENTRIES, names::WEIGHTED_SIZE] {
         expected.push((MetricKind::Gauge, name.to_owned(), cache()));
     }

@@ -21,6 +21,13 @@ macro_rules! delegate_store {
             {
                 self.0.contains_key(key)
             }
+            #[inline]
+            fn get_with_time_left<Q>(&self, key: &Q) -> Option<(V, Option<std::time::Duration>)>
+            where
+                Q: std::hash::Hash + cache_core::Equivalent<K> + ?Sized,
+            {
+                self.0.get_with_time_left(key)
+            }
             fn insert(&self, key: K, value: V, expires_at: Option<cache_core::time::Instant>) {
                 self.0.insert(key, value, expires_at);
             }

@@ -21,7 +21,7 @@ use clock_drift::ClockDrift;
 use entry::{DeadlineExpiry, MokaEntry, removal_cause};
 use expiry::{cause_for, has_passed};
 
-/// A store over [`moka::sync::Cache`]: lock-free reads, and TinyLFU admission
+/// A store over [`moka::sync::Cache`](https://docs.rs/moka/0.12/moka/sync/struct.Cache.html): lock-free reads, and TinyLFU admission
 /// that keeps frequently used entries when the store is full.
 ///
 /// - **Admission.** When the store is full, moka admits a new entry only if

@@ -1,9 +1,10 @@
-//! The five scenarios. Each runs the same requests twice, once without the
+//! The seven scenarios. Each runs the same requests twice, once without the
 //! cache (or its feature) and once with it, and returns both measurements.
 
 pub(crate) mod fanout;
 pub(crate) mod herd;
 pub(crate) mod memoized;
+pub(crate) mod resilience;
 pub(crate) mod steady;
 pub(crate) mod warmup;
 
@@ -18,6 +19,9 @@ use crate::db::Catalog;
 use crate::measurement::Measurement;
 use crate::options::Options;
 use crate::traffic;
+
+/// How many scenarios a run has.
+pub(crate) const COUNT: usize = 7;
 
 /// What every scenario needs: the options and the catalog service.
 #[derive(Debug)]

@@ -50,15 +50,18 @@ pub struct AsyncLru {
 impl AsyncLru {
     /// At most `maxsize` cached results, least recently used leaving first.
     pub fn new(maxsize: u64) -> Self {
-        Self { maxsize: Some(maxsize), name: "memoized".to_owned() }
+        Self { maxsize: Some(maxsize), name: String::new() }
     }
 
     /// No bound on cached results (Python's `maxsize=None`).
     pub fn unbounded() -> Self {
-        Self { maxsize: None, name: "memoized".to_owned() }
+        Self { maxsize: None, name: String::new() }
     }
 
-    /// The name labelling the cache's metrics (default `"memoized"`).
+    /// The name labelling the cache's metrics. Default: the function's path
+    /// (`std::any::type_name` of what [`memoize`](Self::memoize) wraps:
+    /// `my_crate::users::fetch` for a `fn`), or `"memoized"` for a bare
+    /// [`cache`](Self::cache).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
@@ -69,7 +72,8 @@ impl AsyncLru {
     where
         F: MemoFn<Args>,
     {
-        Memoized::new(function, self.cache())
+        let named = if self.name.is_empty() { self.name(std::any::type_name::<F>()) } else { self };
+        Memoized::new(function, named.cache())
     }
 
     /// The cache this wrapper puts in front of a function (the

@@ -44,13 +44,14 @@ use crate::cache::AsyncCache;
 pub struct AsyncTtl {
     ttl: Duration,
     max_capacity: Option<u64>,
+    fail_safe: Option<Duration>,
     name: String,
 }
 
 impl AsyncTtl {
     /// Results live `ttl` after they are computed.
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, max_capacity: None, name: "memoized".to_owned() }
+        Self { ttl, max_capacity: None, fail_safe: None, name: String::new() }
     }
 
     /// At most `max` cached results (default: no bound).
@@ -59,7 +60,41 @@ impl AsyncTtl {
         self
     }
 
-    /// The name labelling the cache's metrics (default `"memoized"`).
+    /// Fail-safe: an expired result is kept for `max_stale` more, and a new
+    /// call of the function that fails or panics returns it instead of the
+    /// error (see [`AsyncCacheBuilder::fail_safe`](crate::AsyncCacheBuilder::fail_safe)).
+    /// `#[async_ttl(fail_safe_secs = ..)]` sets the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use cache_facade::AsyncTtl;
+    ///
+    /// static DOWN: AtomicBool = AtomicBool::new(false);
+    /// async fn price(sku: u32) -> Result<u32, std::io::Error> {
+    ///     if DOWN.load(Ordering::SeqCst) { Err(std::io::Error::other("down")) } else { Ok(sku) }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() {
+    /// let prices = AsyncTtl::new(Duration::from_secs(60)).fail_safe(Duration::from_secs(600)).memoize(price);
+    /// assert_eq!(prices.call(7).await.unwrap(), 7);
+    /// DOWN.store(true, Ordering::SeqCst);
+    /// tokio::time::advance(Duration::from_secs(60)).await;
+    /// assert_eq!(prices.call(7).await.unwrap(), 7, "the stale result, not the error");
+    /// # }
+    /// ```
+    pub fn fail_safe(mut self, max_stale: Duration) -> Self {
+        self.fail_safe = Some(max_stale);
+        self
+    }
+
+    /// The name labelling the cache's metrics. Default: the function's path
+    /// (`std::any::type_name` of what [`memoize`](Self::memoize) wraps:
+    /// `my_crate::users::fetch` for a `fn`), or `"memoized"` for a bare
+    /// [`cache`](Self::cache).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
         self
@@ -70,7 +105,8 @@ impl AsyncTtl {
     where
         F: MemoFn<Args>,
     {
-        Memoized::new(function, self.cache())
+        let named = if self.name.is_empty() { self.name(std::any::type_name::<F>()) } else { self };
+        Memoized::new(function, named.cache())
     }
 
     /// The cache this wrapper puts in front of a function (the
@@ -89,7 +125,11 @@ impl AsyncTtl {
             builder.store(memo_store(Some(0), |max| Box::new(WTinyLfu::new(max)))).build()
         } else {
             let store = memo_store(self.max_capacity, |max| Box::new(WTinyLfu::new(max)));
-            builder.store(store).default_ttl(self.ttl).build()
+            let builder = builder.store(store).default_ttl(self.ttl);
+            match self.fail_safe {
+                Some(max_stale) => builder.fail_safe(max_stale).build(),
+                None => builder.build(),
+            }
         };
         built.unwrap_or_else(|e| unreachable!("settings are valid: {e}"))
     }

@@ -10,12 +10,14 @@ use cache_loader::SingleFlight;
 use cache_metrics::RemoteMetrics;
 
 use super::message::{self, Invalidation};
+use crate::resilience::Resilience;
 
 /// The handler a cache gives its backplane. It holds the store and the
 /// single-flight table (never the cache), so it keeps nothing else alive.
 ///
-/// - a message from another instance drops its key (or everything), and
-///   detaches loads in flight of it, as a local `remove` would; this
+/// - a message from another instance drops its key (or everything), what
+///   fail-safe and negative caching kept of it, and detaches loads in flight
+///   of it, as a local `remove` would; this
 ///   instance's own messages are ignored;
 /// - `Connected { after_loss: true }`: messages may have been missed while
 ///   the subscription was down, so every entry (and every load in flight)
@@ -25,6 +27,7 @@ pub(crate) fn handler<K, V, S>(
     metrics: Arc<RemoteMetrics>,
     store: Arc<S>,
     flights: SingleFlight<K, V>,
+    resilience: Arc<Resilience<K, V>>,
 ) -> EventHandler
 where
     K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -35,17 +38,26 @@ where
         BackplaneEvent::Message(bytes) => match message::decode(&bytes) {
             Ok((from, _)) if from == origin => {}
             Ok((_, Invalidation::Key(key))) => {
-                flights.invalidate(&key, || store.remove(&key));
+                flights.invalidate(&key, || {
+                    store.remove(&key);
+                    resilience.forget(&key);
+                });
                 metrics.record_received();
             }
             Ok((_, Invalidation::Clear)) => {
-                flights.invalidate_all(|| store.clear());
+                flights.invalidate_all(|| {
+                    store.clear();
+                    resilience.forget_all();
+                });
                 metrics.record_received();
             }
             Err(_) => metrics.record_dropped(),
         },
         BackplaneEvent::Connected { after_loss: true } => {
-            flights.invalidate_all(|| store.clear());
+            flights.invalidate_all(|| {
+                store.clear();
+                resilience.forget_all();
+            });
             metrics.record_reconnect();
         }
         BackplaneEvent::Connected { after_loss: false } | BackplaneEvent::Disconnected => {}

@@ -14,6 +14,7 @@ use super::replay::Queue;
 use super::shared::Tier;
 use crate::error::BuildError;
 use crate::expiry::Ttl;
+use crate::resilience::Resilience;
 
 /// The default [`remote_soft_timeout`](crate::AsyncCacheBuilder::remote_soft_timeout).
 pub(crate) const DEFAULT_SOFT_TIMEOUT: Duration = Duration::from_millis(50);
@@ -50,6 +51,7 @@ impl<V: Clone + Send + Sync + 'static> TierSettings<V> {
         name: &str,
         store: &Arc<S>,
         flights: &SingleFlight<K, V>,
+        resilience: &Arc<Resilience<K, V>>,
     ) -> Result<Option<Arc<Tier<V>>>, BuildError>
     where
         K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -92,6 +94,7 @@ impl<V: Clone + Send + Sync + 'static> TierSettings<V> {
                 Arc::clone(&tier.metrics),
                 Arc::clone(store),
                 flights.clone(),
+                Arc::clone(resilience),
             );
             backplane
                 .subscribe(handler)

@@ -496,6 +496,44 @@ where
     }
 }
 
+impl<K, V, P> PolicyStore<K, V, P>
+where
+    K: Hash + Eq + Clone,
+    V: Clone,
+    P: EvictionPolicy<K>,
+{
+    /// The hit path: the live value, its deadline (after a time-to-idle
+    /// move) and the clock reading that checked it (when it has one),
+    /// recording the access.
+    #[inline]
+    fn hit<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<(V, Ticks, Option<Ticks>)> {
+        let hash = self.hasher.hash_one(key);
+        let entries = self.table.shard(hash).entries.read();
+        let entry = entries.find(hash, |e| key.equivalent(&e.key))?;
+        let mut deadline = entry.deadline.get();
+        let mut checked = None;
+        if deadline.is_some() {
+            let now = self.now();
+            checked = Some(now);
+            if deadline.has_passed(now) {
+                drop(entries);
+                self.expire_read(hash, key);
+                return None;
+            }
+            if let Some(idle) = self.idle {
+                deadline = Self::touched(now, idle, entry.cap);
+                entry.deadline.set(deadline);
+            }
+        }
+        let value = entry.value.clone();
+        drop(entries);
+        if self.bounded() && self.reads.record(hash) {
+            self.drain_from_reader();
+        }
+        Some((value, deadline, checked))
+    }
+}
+
 impl<K, V> PolicyStore<K, V, WTinyLfu>
 where
     K: Hash + Eq + Clone,
@@ -613,27 +651,17 @@ where
 {
     #[inline]
     fn get<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
-        let hash = self.hasher.hash_one(key);
-        let entries = self.table.shard(hash).entries.read();
-        let entry = entries.find(hash, |e| key.equivalent(&e.key))?;
-        let deadline = entry.deadline.get();
-        if deadline.is_some() {
-            let now = self.now();
-            if deadline.has_passed(now) {
-                drop(entries);
-                self.expire_read(hash, key);
-                return None;
-            }
-            if let Some(idle) = self.idle {
-                entry.deadline.set(Self::touched(now, idle, entry.cap));
-            }
-        }
-        let value = entry.value.clone();
-        drop(entries);
-        if self.bounded() && self.reads.record(hash) {
-            self.drain_from_reader();
-        }
-        Some(value)
+        self.hit(key).map(|(value, _, _)| value)
+    }
+
+    #[inline]
+    fn get_with_time_left<Q: Hash + Equivalent<K> + ?Sized>(
+        &self,
+        key: &Q,
+    ) -> Option<(V, Option<std::time::Duration>)> {
+        let (value, deadline, now) = self.hit(key)?;
+        let left = now.map(|now| std::time::Duration::from_nanos(deadline.get() - now.get()));
+        Some((value, left))
     }
 
     fn contains_key<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> bool {

@@ -1,0 +1,280 @@
+//! Resilience options on tokio's paused clock, with their races: a write
+//! during a refresh, a refresh beside a `get_with`, fail-safe with every
+//! waiter of a failed load, a soft timeout whose late success lands only
+//! without a newer write.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use cache_facade::{AsyncCache, BoxError, Freshness, StaleReason, loader_fn};
+use futures_util::future::join_all;
+
+const TTL: Duration = Duration::from_secs(60);
+
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
+}
+
+/// A loader that counts its calls, takes `delay`, and answers `value` (or
+/// fails when `value` is `None`).
+fn source(
+    calls: &Arc<AtomicUsize>,
+    delay: Duration,
+    value: Option<u32>,
+) -> impl FnOnce() -> std::pin::Pin<Box<dyn Future<Output = Result<u32, BoxError>> + Send>> {
+    let calls = Arc::clone(calls);
+    move || {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move {
+            tokio::time::sleep(delay).await;
+            value.ok_or_else(|| "backend down".into())
+        })
+    }
+}
+
+fn resilient() -> AsyncCache<u32, u32> {
+    AsyncCache::builder()
+        .default_ttl(TTL)
+        .refresh_after(secs(30))
+        .fail_safe(secs(3_600))
+        .fail_safe_throttle(secs(10))
+        .build()
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn refresh_ahead_serves_at_once_and_reloads_once() {
+    let cache = resilient();
+    let calls = Arc::new(AtomicUsize::new(0));
+    cache.get_with(1, source(&calls, Duration::ZERO, Some(1))).await.unwrap();
+    tokio::time::advance(secs(31)).await;
+    // Many hits on the old entry: each returns at once, one reload runs.
+    for _ in 0..10 {
+        assert_eq!(cache.get_with(1, source(&calls, secs(1), Some(2))).await.unwrap(), 1);
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "one reload for ten old hits");
+    tokio::time::sleep(secs(2)).await;
+    assert_eq!(cache.get(&1).await, Some(2));
+    assert_eq!(cache.metrics().refreshes.succeeded, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_write_during_a_refresh_wins() {
+    let cache = resilient();
+    let calls = Arc::new(AtomicUsize::new(0));
+    cache.get_with(1, source(&calls, Duration::ZERO, Some(1))).await.unwrap();
+    tokio::time::advance(secs(31)).await;
+    cache.get_with(1, source(&calls, secs(5), Some(2))).await.unwrap(); // refresh starts
+    cache.insert(1, 99).await; // while it runs
+    tokio::time::sleep(secs(6)).await;
+    assert_eq!(cache.get(&1).await, Some(99), "the refreshed value never lands over the write");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_refresh_keeps_the_old_value_until_it_expires() {
+    let cache = resilient();
+    let calls = Arc::new(AtomicUsize::new(0));
+    cache.get_with(1, source(&calls, Duration::ZERO, Some(1))).await.unwrap();
+    tokio::time::advance(secs(31)).await;
+    cache.get_with(1, source(&calls, Duration::ZERO, None)).await.unwrap();
+    tokio::task::yield_now().await;
+    assert_eq!(cache.get(&1).await, Some(1), "still the old value");
+    assert_eq!(cache.metrics().refreshes.failed, 1);
+    tokio::time::advance(secs(30)).await;
+    assert_eq!(cache.get(&1).await, None, "until it expires");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refresh_and_a_get_with_of_the_same_key_make_one_load() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&calls);
+    let cache: AsyncCache<u32, u32> = AsyncCache::builder()
+        .default_ttl(TTL)
+        .loader(loader_fn(move |_k: u32| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async {
+                tokio::time::sleep(secs(1)).await;
+                Ok::<_, BoxError>(7)
+            }
+        }))
+        .build()
+        .unwrap();
+    let (refreshed, joined) = tokio::join!(cache.refresh(1), cache.load(1));
+    assert_eq!((refreshed.unwrap(), joined.unwrap()), (7, 7));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "single-flight across refresh and load");
+}
+
+#[tokio::test(start_paused = true)]
+async fn fail_safe_serves_every_waiter_of_a_failed_load_the_stale_value() {
+    let cache = resilient();
+    let calls = Arc::new(AtomicUsize::new(0));
+    cache.get_with(1, source(&calls, Duration::ZERO, Some(1))).await.unwrap();
+    tokio::time::advance(TTL).await; // expired: kept aside
+    assert_eq!(cache.len(), 0, "a stale value is not a live entry");
+    let waiters = (0..5).map(|_| cache.get_with_meta(1, source(&calls, secs(1), None)));
+    for fetched in join_all(waiters).await {
+        let fetched = fetched.unwrap();
+        assert_eq!(
+            (*fetched.value(), fetched.freshness()),
+            (1, Freshness::Stale(StaleReason::Error))
+        );
+    }
+    assert_eq!(calls.load(Ordering::SeqCst), 2, "one failed load for five callers");
+    assert_eq!(cache.metrics().stale_served.error, 5);
+    // Re-armed for the throttle: the backend is left alone meanwhile.
+    assert_eq!(cache.get_with(1, source(&calls, Duration::ZERO, None)).await.unwrap(), 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    tokio::time::advance(secs(10)).await;
+    let back = cache.get_with(1, source(&calls, Duration::ZERO, Some(3))).await.unwrap();
+    assert_eq!(back, 3, "after the throttle the backend is asked again");
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_stale_value_errors_still_reach_the_callers() {
+    let cache = resilient();
+    let calls = Arc::new(AtomicUsize::new(0));
+    assert!(cache.get_with(9, source(&calls, Duration::ZERO, None)).await.is_err());
+    cache.insert(2, 2).await;
+    cache.remove(&2).await; // an explicit removal is not kept as stale
+    tokio::time::advance(TTL).await;
+    assert!(cache.get_with(2, source(&calls, Duration::ZERO, None)).await.is_err());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_soft_timeout_serves_stale_and_the_late_value_lands_unless_overwritten() {
+    let cache: AsyncCache<u32, u32> = AsyncCache::builder()
+        .default_ttl(TTL)
+        .fail_safe(secs(3_600))
+        .soft_timeout(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    for key in [1, 2] {
+        cache.get_with(key, source(&calls, Duration::ZERO, Some(key))).await.unwrap();
+    }
+    tokio::time::advance(TTL).await;
+    for key in [1, 2] {
+        let slow = cache.get_with_meta(key, source(&calls, secs(1), Some(key * 10))).await;
+        assert_eq!(slow.unwrap().freshness(), Freshness::Stale(StaleReason::Timeout));
+    }
+    cache.insert(2, 99).await; // a newer write of 2 while its load goes on
+    tokio::time::sleep(secs(1)).await;
+    assert_eq!(cache.get(&1).await, Some(10), "the late success landed");
+    assert_eq!(cache.get(&2).await, Some(99), "but not over a newer write");
+    assert_eq!(cache.metrics().stale_served.timeout, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hard_timeout_fails_even_with_a_stale_value() {
+    let cache: AsyncCache<u32, u32> = AsyncCache::builder()
+        .default_ttl(TTL)
+        .fail_safe(secs(3_600))
+        .hard_timeout(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    cache.get_with(1, source(&calls, Duration::ZERO, Some(1))).await.unwrap();
+    tokio::time::advance(TTL).await;
+    let err = cache.get_with(1, source(&calls, secs(1), Some(2))).await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn stale_while_revalidate_serves_at_once_then_fresh() {
+    let cache: AsyncCache<u32, u32> = AsyncCache::builder()
+        .default_ttl(TTL)
+        .fail_safe(secs(3_600))
+        .stale_while_revalidate()
+        .build()
+        .unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    cache.get_with(1, source(&calls, Duration::ZERO, Some(1))).await.unwrap();
+    tokio::time::advance(TTL).await;
+    let fetched = cache.get_with_meta(1, source(&calls, secs(1), Some(2))).await.unwrap();
+    assert_eq!(fetched.freshness(), Freshness::Stale(StaleReason::Revalidate));
+    tokio::time::sleep(secs(2)).await; // past the reload's 1 s
+    let fetched = cache.get_with_meta(1, source(&calls, secs(1), Some(3))).await.unwrap();
+    assert_eq!((*fetched.value(), fetched.is_stale()), (2, false));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn negative_caching_makes_one_query_per_ttl() {
+    let cache: AsyncCache<u32, String> =
+        AsyncCache::builder().negative_ttl(secs(5)).build().unwrap();
+    let queries = Arc::new(AtomicUsize::new(0));
+    let find = |q: &Arc<AtomicUsize>| {
+        let q = Arc::clone(q);
+        move || async move {
+            q.fetch_add(1, Ordering::SeqCst);
+            None
+        }
+    };
+    for _ in 0..100 {
+        assert_eq!(cache.optionally_get_with(404, find(&queries)).await.unwrap(), None);
+    }
+    assert_eq!(queries.load(Ordering::SeqCst), 1, "a storm for a missing id: one query");
+    let m = cache.metrics();
+    assert_eq!((m.negative_hits, m.hits), (99, 0), "counted apart from hits");
+    tokio::time::advance(secs(5)).await;
+    cache.optionally_get_with(404, find(&queries)).await.unwrap();
+    assert_eq!(queries.load(Ordering::SeqCst), 2, "one query per negative TTL");
+    cache.insert(404, "now here".into()).await; // a write forgets the negative
+    assert_eq!(
+        cache.optionally_get_with(404, find(&queries)).await.unwrap().as_deref(),
+        Some("now here")
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn ttl_jitter_spreads_expiry() {
+    let cache: AsyncCache<u32, u32> =
+        AsyncCache::builder().default_ttl(secs(100)).ttl_jitter(0.1).build().unwrap();
+    for k in 0..1_000 {
+        cache.insert(k, k).await;
+    }
+    tokio::time::advance(secs(89)).await;
+    assert_eq!(cache.len(), 1_000, "none before 90 s");
+    tokio::time::advance(secs(11)).await;
+    let left = cache.len();
+    assert!((300..700).contains(&left), "about half left at 100 s: {left}");
+    tokio::time::advance(secs(11)).await;
+    assert_eq!(cache.len(), 0, "all gone after 110 s");
+}
+
+#[test]
+fn settings_that_cannot_work_are_refused_by_name() {
+    let refused = |b: cache_facade::AsyncCacheBuilder<u32, u32>| b.build().unwrap_err().setting();
+    let b = AsyncCache::<u32, u32>::builder;
+    assert_eq!(refused(b().refresh_after(secs(30))), "refresh_after");
+    assert_eq!(refused(b().default_ttl(secs(10)).refresh_after(secs(30))), "refresh_after");
+    assert_eq!(refused(b().soft_timeout(secs(1))), "soft_timeout");
+    assert_eq!(refused(b().stale_while_revalidate()), "stale_while_revalidate");
+    assert_eq!(
+        refused(b().fail_safe(secs(1)).fail_safe_throttle(Duration::ZERO)),
+        "fail_safe_throttle"
+    );
+    assert_eq!(refused(b().ttl_jitter(1.5)), "ttl_jitter");
+    assert_eq!(refused(b().negative_ttl(Duration::ZERO)), "negative_ttl");
+}
+
+#[tokio::test]
+async fn the_new_series_reach_the_recorder() {
+    use metrics_util::debugging::DebuggingRecorder;
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let cache: AsyncCache<u32, String> = metrics::with_local_recorder(&recorder, || {
+        AsyncCache::builder().name("resilient").negative_ttl(secs(60)).build().unwrap()
+    });
+    for _ in 0..3 {
+        cache.optionally_get_with(1, || async { None }).await.unwrap();
+    }
+    let negative_hits = snapshotter
+        .snapshot()
+        .into_vec()
+        .into_iter()
+        .find(|(key, ..)| key.key().name() == "cache_negative_hits_total")
+        .map(|(.., value)| value);
+    assert_eq!(negative_hits, Some(metrics_util::debugging::DebugValue::Counter(2)));
+}
