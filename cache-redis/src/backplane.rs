@@ -222,10 +222,27 @@ async fn subscribe_forever(shared: Arc<Shared>, client: redis::Client) {
 
 /// One subscriber connection, until its heartbeat fails. Returns whether it
 /// was ever subscribed.
-async fn subscribe_once(shared: &Shared, client: &redis::Client, lost_before: &mut bool) -> bool {
+async fn subscribe_once(
+    shared: &Arc<Shared>,
+    client: &redis::Client,
+    lost_before: &mut bool,
+) -> bool {
     let (tx, rx) = unbounded_channel();
+    // Messages go to the handler from the task that reads the connection (one
+    // task hop less: the handler does not block); everything else, in order,
+    // to this task.
+    let inline = Arc::clone(shared);
+    let route = move |push: PushInfo| {
+        if push.kind == PushKind::Message {
+            if let Some(Value::BulkString(payload)) = push.data.into_iter().nth(1) {
+                inline.emit(BackplaneEvent::Message(payload));
+            }
+            return Ok(());
+        }
+        tx.send(push)
+    };
     let config = ConnectionManagerConfig::new()
-        .set_push_sender(tx)
+        .set_push_sender(route)
         .set_automatic_resubscription()
         .set_connection_timeout(Some(shared.connect_timeout))
         .set_response_timeout(Some(shared.response_timeout))
@@ -257,11 +274,6 @@ async fn receive(
             push = rx.recv() => {
                 let Some(push) = push else { return subscribed };
                 match push.kind {
-                    PushKind::Message => {
-                        if let Some(Value::BulkString(payload)) = push.data.into_iter().nth(1) {
-                            shared.emit(BackplaneEvent::Message(payload));
-                        }
-                    }
                     PushKind::Subscribe => {
                         subscribed = true;
                         if let Ok(id) = bounded::<i64>("CLIENT ID", limit, cmd("CLIENT").arg("ID").query_async(&mut conn)).await {
