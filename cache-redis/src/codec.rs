@@ -6,7 +6,7 @@
 //! (55 B) and fastest (~0.37 µs to encode and decode) but positional: a
 //! value written before a field was added cannot be read after. JSON and MessagePack with named fields
 //! are self-describing, so a field added with `#[serde(default)]`, or
-//! removed, reads old values fine; they cost about the same (~0.65–0.70 µs,
+//! removed, reads old values fine; they cost about the same (0.4–0.7 µs,
 //! a hundredth of a Redis round trip), and MessagePack is a quarter smaller
 //! (100 B against 132 B), carries bytes and non-string map keys natively, and
 //! keeps integers exact. Bincode was not considered (its 3.x is a tombstone).
