@@ -12,9 +12,10 @@
 //!   [`TimerWheel`](timer_wheel::TimerWheel); the total weight is counted
 //!   once, so any entry up to the whole capacity fits.
 //! - **Read buffer**: a hit takes its shard's *read* lock, clones the value
-//!   and records the key's hash in a lossy buffer striped by thread (one
-//!   `fetch_add` and one store, no allocation). Writes drain the buffer into
-//!   the policy before deciding anything, each thread's hits in order, so a
+//!   and records the key's hash in a lossy ring buffer striped by thread
+//!   (each thread leases a stripe it alone writes: a plain load and store, no
+//!   locked instruction, no allocation). Writes drain the buffer into the
+//!   policy before deciding anything, each thread's hits in order, so a
 //!   single-threaded `PolicyStore<Lru>` is an exact LRU; a reader that fills
 //!   its stripe drains it if the maintenance lock is free, else its hits
 //!   wait or are dropped (the policy sees fewer hits, nothing else changes).
@@ -54,7 +55,7 @@ use hashbrown::DefaultHashBuilder;
 use parking_lot::Mutex;
 
 pub use builder::PolicyStoreBuilder;
-use read_buffer::{ReadBuffer, STRIPES};
+use read_buffer::ReadBuffer;
 use table::{Deadline, Entry, NO_CAP, Table};
 use ticks::Ticks;
 use timer_wheel::TimerWheel;
@@ -201,7 +202,7 @@ where
                 weight: 0,
                 len: 0,
             }),
-            reads: ReadBuffer::new(STRIPES),
+            reads: ReadBuffer::new(),
             hasher: DefaultHashBuilder::default(),
             weigher,
             capacity,
