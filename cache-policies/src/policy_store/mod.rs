@@ -78,7 +78,9 @@ const MAX_BOGUS_VICTIMS: u32 = 16;
 /// default), with expiry on a timer wheel and one weight account.
 ///
 /// Hits take a shard's read lock and never allocate; writes take the
-/// maintenance lock (see the module docs for the design). Capacity counts
+/// maintenance lock, except an overwrite that changes only a value (same
+/// weight, no deadline), which takes the shard's write lock and counts as
+/// a hit (see the module docs for the design). Capacity counts
 /// entries, or weight when built with a weigher; an entry up to the whole
 /// capacity is kept. Memory follows the entries held, never the capacity.
 /// Expired entries are never returned and are reclaimed without reads, by
