@@ -27,5 +27,6 @@ pub use ttl_store::TtlStore;
 // POLICY-MODULES
 mod policies;
 mod policy_store;
+mod sync;
 pub use policies::{Fifo, Lfu, Lru, Sieve, WTinyLfu};
 pub use policy_store::{PolicyStore, PolicyStoreBuilder};

@@ -91,6 +91,49 @@ mod tests {
         }
     }
 
+    /// Drives `updated` with `on_update` (same weight, no deadline) where
+    /// `hit` gets `on_access`, and checks both name the same victims: what
+    /// lets a `PolicyStore` record such an overwrite as a hit.
+    fn same_weight_updates_decide_as_hits<P: EvictionPolicy<u64>>(mut updated: P, mut hit: P) {
+        const CAPACITY: usize = 40;
+        let hash = |k: u64| k.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+        let mut resident = HashSet::new();
+        let mut rng = 7u64;
+        for step in 0..20_000u64 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let key = (rng % 97) * (rng % 3);
+            let entry = EntryInfo::new(&key, hash(key), 1, None);
+            if resident.contains(&key) {
+                if step % 3 == 0 {
+                    updated.on_update(&entry, 1);
+                } else {
+                    updated.on_access(hash(key));
+                }
+                hit.on_access(hash(key));
+                continue;
+            }
+            updated.on_insert(&entry);
+            hit.on_insert(&entry);
+            resident.insert(key);
+            while resident.len() > CAPACITY {
+                let victim = updated.evict().expect("tracked");
+                assert_eq!(hit.evict(), Some(victim), "step {step}");
+                resident.retain(|&k| hash(k) != victim);
+            }
+        }
+    }
+
+    #[test]
+    fn the_shipped_policies_take_a_same_weight_update_as_a_hit() {
+        same_weight_updates_decide_as_hits(Lru::new(), Lru::new());
+        same_weight_updates_decide_as_hits(Fifo::new(), Fifo::new());
+        same_weight_updates_decide_as_hits(Sieve::new(), Sieve::new());
+        same_weight_updates_decide_as_hits(Lfu::new(), Lfu::new());
+        same_weight_updates_decide_as_hits(WTinyLfu::new(40), WTinyLfu::new(40));
+    }
+
     #[test]
     fn every_policy_decides_alike_with_batched_and_single_hits() {
         batched_hits_decide_as_single_ones(Lru::new(), Lru::new());

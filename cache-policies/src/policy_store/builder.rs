@@ -34,12 +34,23 @@ pub struct PolicyStoreBuilder<K, V, F> {
     factory: F,
     weigher: Option<Weigher<K, V>>,
     shards: Option<usize>,
+    hash_seed: Option<u64>,
+    /// Whether the policy is still the default W-TinyLFU.
+    default_policy: bool,
     _types: PhantomData<fn(K, V)>,
 }
 
 impl<K, V> PolicyStoreBuilder<K, V, fn(u64) -> WTinyLfu> {
     pub(super) fn new(capacity: Capacity) -> Self {
-        Self { capacity, factory: WTinyLfu::new, weigher: None, shards: None, _types: PhantomData }
+        Self {
+            capacity,
+            factory: WTinyLfu::new,
+            weigher: None,
+            shards: None,
+            hash_seed: None,
+            default_policy: true,
+            _types: PhantomData,
+        }
     }
 }
 
@@ -55,6 +66,8 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
             factory,
             weigher: self.weigher,
             shards: self.shards,
+            hash_seed: self.hash_seed,
+            default_policy: false,
             _types: PhantomData,
         }
     }
@@ -84,6 +97,28 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
         self
     }
 
+    /// Names keys by a hash with this fixed seed instead of a random one per
+    /// store: runs become reproducible (the `sim` benchmark replays a trace
+    /// through the store and through its policy alone with the same hash,
+    /// and gets the same hits), but an adversary who knows the seed can
+    /// pick keys that collide. The hash is foldhash's, as
+    /// `foldhash::fast::FixedState::with_seed(seed)` computes it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cache_core::Store;
+    /// use cache_policies::PolicyStore;
+    ///
+    /// let store = PolicyStore::builder(10).hash_seed(42).build();
+    /// store.insert("k", 1, None);
+    /// assert_eq!(store.get("k"), Some(1));
+    /// ```
+    pub fn hash_seed(mut self, seed: u64) -> Self {
+        self.hash_seed = Some(seed);
+        self
+    }
+
     /// Builds the store.
     #[must_use]
     pub fn build<P>(self) -> PolicyStore<K, V, P>
@@ -93,7 +128,14 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
         K: Hash + Eq + Clone,
     {
         let policy = (self.factory)(self.capacity.limit().unwrap_or(0));
-        PolicyStore::from_parts(self.capacity, policy, self.weigher, self.shards)
+        let mut store = PolicyStore::from_parts(self.capacity, policy, self.weigher, self.shards);
+        if self.default_policy {
+            store = store.with_updates_as_hits();
+        }
+        if let Some(seed) = self.hash_seed {
+            store = store.with_hash_seed(seed);
+        }
+        store
     }
 }
 
@@ -103,6 +145,7 @@ impl<K, V, F> fmt::Debug for PolicyStoreBuilder<K, V, F> {
             .field("capacity", &self.capacity)
             .field("weigher", &self.weigher.is_some())
             .field("shards", &self.shards)
+            .field("hash_seed", &self.hash_seed)
             .finish_non_exhaustive()
     }
 }

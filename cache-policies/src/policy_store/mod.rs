@@ -12,9 +12,10 @@
 //!   [`TimerWheel`](timer_wheel::TimerWheel); the total weight is counted
 //!   once, so any entry up to the whole capacity fits.
 //! - **Read buffer**: a hit takes its shard's *read* lock, clones the value
-//!   and records the key's hash in a lossy buffer striped by thread (one
-//!   `fetch_add` and one store, no allocation). Writes drain the buffer into
-//!   the policy before deciding anything, each thread's hits in order, so a
+//!   and records the key's hash in a lossy ring buffer striped by thread
+//!   (each thread leases a stripe it alone writes: a plain load and store, no
+//!   locked instruction, no allocation). Writes drain the buffer into the
+//!   policy before deciding anything, each thread's hits in order, so a
 //!   single-threaded `PolicyStore<Lru>` is an exact LRU; a reader that fills
 //!   its stripe drains it if the maintenance lock is free, else its hits
 //!   wait or are dropped (the policy sees fewer hits, nothing else changes).
@@ -25,7 +26,12 @@
 //! - Lock order: the maintenance mutex, then at most one shard lock at a
 //!   time. Every write (insert, remove, clear, purge, eviction) holds the
 //!   maintenance mutex, so the policy, the wheel and the weight account
-//!   agree with the table whenever the mutex is free. A hit takes one shard
+//!   agree with the table whenever the mutex is free. The one exception
+//!   changes nothing they track: an overwrite of a live entry's value that
+//!   keeps its weight and its lack of a deadline, in a store whose wheel is
+//!   empty and whose policy takes such an update as a hit (the shipped
+//!   W-TinyLFU, LRU and FIFO), takes only the shard's write lock and
+//!   records a hit, as Caffeine does. A hit takes one shard
 //!   read lock and at most `try_lock`s the mutex, so it never waits on a
 //!   writer for longer than one table operation.
 //! - Every entry with a deadline has an item in the wheel (stale items of
@@ -43,18 +49,19 @@ mod timer_wheel;
 
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use cache_core::time::{Instant, now};
 use cache_core::{
     Capacity, EntryInfo, Equivalent, EvictionListener, EvictionPolicy, ListenerSlot, RemovalCause,
     Store, Weigher,
 };
-use hashbrown::DefaultHashBuilder;
+use foldhash::SharedSeed;
+use foldhash::fast::SeedableRandomState;
 use parking_lot::Mutex;
 
 pub use builder::PolicyStoreBuilder;
-use read_buffer::{ReadBuffer, STRIPES};
+use read_buffer::ReadBuffer;
 use table::{Deadline, Entry, NO_CAP, Table};
 use ticks::Ticks;
 use timer_wheel::TimerWheel;
@@ -71,7 +78,9 @@ const MAX_BOGUS_VICTIMS: u32 = 16;
 /// default), with expiry on a timer wheel and one weight account.
 ///
 /// Hits take a shard's read lock and never allocate; writes take the
-/// maintenance lock (see the module docs for the design). Capacity counts
+/// maintenance lock, except an overwrite that changes only a value (same
+/// weight, no deadline), which takes the shard's write lock and counts as
+/// a hit (see the module docs for the design). Capacity counts
 /// entries, or weight when built with a weigher; an entry up to the whole
 /// capacity is kept. Memory follows the entries held, never the capacity.
 /// Expired entries are never returned and are reclaimed without reads, by
@@ -103,7 +112,19 @@ pub struct PolicyStore<K, V, P = WTinyLfu> {
     table: Table<K, V>,
     state: Mutex<State<P>>,
     reads: ReadBuffer,
-    hasher: DefaultHashBuilder,
+    /// Random per store, unless fixed by
+    /// [`PolicyStoreBuilder::hash_seed`].
+    hasher: SeedableRandomState,
+    /// Whether the policy treats an overwrite that keeps the entry's weight
+    /// and its lack of a deadline exactly as a hit (`on_update` ≡
+    /// `on_access` for such an entry; set for the shipped policies where
+    /// it holds). Such overwrites then skip the maintenance lock: they
+    /// replace the value under the shard's write lock and record a hit.
+    updates_as_hits: bool,
+    /// Whether the timer wheel holds items (published under the mutex): a
+    /// write skipping the mutex has no expired entries to purge while it
+    /// is false.
+    timed: AtomicBool,
     weigher: Option<Weigher<K, V>>,
     capacity: Capacity,
     /// The weight bound (`u64::MAX` when unbounded).
@@ -201,8 +222,10 @@ where
                 weight: 0,
                 len: 0,
             }),
-            reads: ReadBuffer::new(STRIPES),
-            hasher: DefaultHashBuilder::default(),
+            reads: ReadBuffer::new(),
+            hasher: SeedableRandomState::random(),
+            updates_as_hits: false,
+            timed: AtomicBool::new(false),
             weigher,
             capacity,
             limit: capacity.limit().unwrap_or(u64::MAX),
@@ -243,6 +266,50 @@ where
     pub fn with_time_to_idle(mut self, idle: std::time::Duration) -> Self {
         self.idle = Some(u64::try_from(idle.as_nanos()).unwrap_or(u64::MAX));
         self
+    }
+
+    /// Marks the policy as one whose `on_update`, for an entry whose weight
+    /// is unchanged and which has no deadline, does exactly what
+    /// `on_access` does (see `updates_as_hits`).
+    pub(crate) fn with_updates_as_hits(mut self) -> Self {
+        self.updates_as_hits = true;
+        self
+    }
+
+    /// Fixes the seed of the keys' hash (see
+    /// [`PolicyStoreBuilder::hash_seed`]).
+    pub(crate) fn with_hash_seed(mut self, seed: u64) -> Self {
+        self.hasher = SeedableRandomState::with_seed(seed, SharedSeed::global_fixed());
+        self
+    }
+
+    /// An insert that only replaces the value of a live entry of the same
+    /// weight, with no deadline before or after, in a store whose policy
+    /// takes such an update as a hit and whose wheel is empty (nothing to
+    /// purge): replaced under the shard's write lock alone, the hit
+    /// recorded in the read buffer, as Caffeine does for an update that
+    /// keeps the weight. The policy, the wheel and the weight account stay
+    /// in agreement with the table (nothing they track changes). Gives the
+    /// key and value back when the insert needs the maintenance lock.
+    #[inline]
+    fn overwrite(&self, hash: u64, key: K, value: V, weight: u32) -> Result<(), (K, V)> {
+        let mut entries = self.table.shard(hash).entries.write();
+        let Some(slot) = entries.find_mut(hash, |e| e.key == key) else {
+            return Err((key, value));
+        };
+        if slot.weight != weight || slot.deadline.get().is_some() {
+            return Err((key, value));
+        }
+        let old = std::mem::replace(&mut slot.value, value);
+        let replaced = (!self.listeners.is_empty()).then(|| slot.key.clone());
+        drop(entries);
+        if self.bounded() && self.reads.record(hash) {
+            self.drain_from_reader();
+        }
+        if let Some(key) = replaced {
+            self.listeners.notify(&key, &old, RemovalCause::Replaced);
+        }
+        Ok(())
     }
 
     /// The deadline and cap of an entry inserted now with `expires_at`.
@@ -304,6 +371,7 @@ where
     }
 
     fn publish(&self, state: &State<P>) {
+        self.timed.store(state.wheel.len() > 0, Ordering::Relaxed);
         self.len.store(state.len, Ordering::Relaxed);
         self.weight.store(state.weight, Ordering::Relaxed);
     }
@@ -569,7 +637,7 @@ where
     /// ```
     #[must_use]
     pub fn tinylfu(capacity: u64) -> Self {
-        Self::new(capacity, WTinyLfu::new)
+        Self::new(capacity, WTinyLfu::new).with_updates_as_hits()
     }
 
     /// A store without a bound: nothing is evicted for size, the policy is
@@ -612,7 +680,7 @@ macro_rules! policy_constructor {
             /// ```
             #[must_use]
             pub fn $name(capacity: u64) -> Self {
-                Self::new(capacity, |_| $policy::new())
+                Self::new(capacity, |_| $policy::new()).with_updates_as_hits()
             }
         }
     };
@@ -675,6 +743,18 @@ where
     fn insert(&self, key: K, value: V, expires_at: Option<Instant>) {
         let weight = self.weigher.as_ref().map_or(1, |w| w.weigh(&key, &value));
         let hash = self.hash_of(&key);
+        let (key, value) = if expires_at.is_none()
+            && self.idle.is_none()
+            && (self.updates_as_hits || !self.bounded())
+            && !self.timed.load(Ordering::Relaxed)
+        {
+            match self.overwrite(hash, key, value, weight) {
+                Ok(()) => return,
+                Err(back) => back,
+            }
+        } else {
+            (key, value)
+        };
         let (deadline, cap) = self.deadline_of(expires_at);
         let mut removed = Removals::new();
         let mut state = self.state.lock();
