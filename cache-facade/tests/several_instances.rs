@@ -27,6 +27,8 @@ async fn a_miss_reads_l2_before_the_loader_once_for_all_callers() {
         .await
         .unwrap();
     assert_eq!(v, "from db");
+    // A announced its fill; once b has heard it, nothing drops b's copy mid-test.
+    assert!(received(&b.cache, 1).await);
 
     let mut callers = Vec::new();
     for _ in 0..50 {
