@@ -144,16 +144,12 @@ where
     fn serve_stale(&self, key: &K, stale: V, reason: StaleReason) -> Fetched<V> {
         self.inner.metrics.record_stale_served(reason);
         let reason_label = reason.as_str();
-        match &self.inner.resilience.trace_key {
-            Some(show) => tracing::debug!(
-                cache = %self.inner.name,
-                reason = reason_label,
-                key = %show(key),
-                "stale value served"
-            ),
-            None => {
-                tracing::debug!(cache = %self.inner.name, reason = reason_label, "stale value served")
-            }
+        let cache = &self.inner.name;
+        if let Some(show) = &self.inner.resilience.trace_key {
+            let key = show(key);
+            tracing::debug!(cache = %cache, reason = reason_label, key = %key, "stale value served");
+        } else {
+            tracing::debug!(cache = %cache, reason = reason_label, "stale value served");
         }
         Fetched::stale(stale, reason)
     }
