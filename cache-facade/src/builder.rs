@@ -16,7 +16,7 @@ use crate::cache::{AsyncCache, Inner};
 use crate::default_store::{DefaultStore, default_store_idle};
 use crate::error::BuildError;
 use crate::expiry::{Expiry, Ttl};
-use crate::resilience::{Resilience, ResilienceSettings};
+use crate::resilience::{KeyFormatter, Resilience, ResilienceSettings};
 use crate::shared_evictions::{Claim, claim_of, first_cache_over};
 use crate::tiered::settings::TierSettings;
 
@@ -74,6 +74,7 @@ pub struct AsyncCacheBuilder<K, V, S = DefaultStore<K, V>> {
     time_to_idle: Option<Duration>,
     listeners: Vec<EvictionListener<K, V>>,
     resilience: ResilienceSettings,
+    trace_key: Option<KeyFormatter<K>>,
     store: Option<S>,
     /// Set until a store is given: builds the default one.
     make_default: Option<MakeStore<K, V, S>>,
@@ -105,6 +106,7 @@ where
             time_to_idle: None,
             listeners: Vec::new(),
             resilience: ResilienceSettings::default(),
+            trace_key: None,
             store: None,
             make_default: Some(default_store_idle),
             shared: None,
@@ -327,6 +329,14 @@ where
         self
     }
 
+    /// Opts in to keys in the `tracing` events of stale values served,
+    /// rendered by `show` (keys may be personal data: by default no event
+    /// carries one).
+    pub fn trace_keys(mut self, show: impl Fn(&K) -> String + Send + Sync + 'static) -> Self {
+        self.trace_key = Some(Arc::new(show));
+        self
+    }
+
     /// Spreads each entry's TTL by up to ±`fraction` (0 to 1), so entries
     /// loaded together do not expire together.
     pub fn ttl_jitter(mut self, fraction: f64) -> Self {
@@ -349,6 +359,7 @@ where
             time_to_idle: self.time_to_idle,
             listeners: self.listeners,
             resilience: self.resilience,
+            trace_key: self.trace_key,
             store: Some(store),
             make_default: None,
             shared: None,
@@ -549,7 +560,8 @@ where
             None => Ttl::fixed_at(self.default_ttl),
         }
         .with_jitter(self.resilience.ttl_jitter.unwrap_or(0.0));
-        let resilience = Arc::new(self.resilience.build(self.max_capacity, self.default_ttl));
+        let resilience =
+            Arc::new(self.resilience.build(self.max_capacity, self.default_ttl, self.trace_key));
         if let Some(fail_safe) = &resilience.fail_safe {
             store.add_eviction_listener(fail_safe.listener());
         }

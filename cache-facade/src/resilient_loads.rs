@@ -118,7 +118,7 @@ where
         };
         if resilience.stale_while_revalidate {
             self.refresh_in_background(&key, loader);
-            return Ok(self.serve_stale(stale, StaleReason::Revalidate));
+            return Ok(self.serve_stale(&key, stale, StaleReason::Revalidate));
         }
         let load = self.load_missing(key.clone(), loader);
         let result = match resilience.soft_timeout {
@@ -126,7 +126,7 @@ where
             // cache unless a newer write of the key happens first.
             Some(soft) => match tokio::time::timeout(soft, load).await {
                 Ok(result) => result,
-                Err(_) => return Ok(self.serve_stale(stale, StaleReason::Timeout)),
+                Err(_) => return Ok(self.serve_stale(&key, stale, StaleReason::Timeout)),
             },
             None => load.await,
         };
@@ -134,16 +134,23 @@ where
             Ok(value) => Ok(Fetched::fresh(value)),
             Err(error) if fails_safe(&error) => {
                 self.rearm(&key, stale.clone());
-                Ok(self.serve_stale(stale, StaleReason::Error))
+                Ok(self.serve_stale(&key, stale, StaleReason::Error))
             }
             Err(error) => Err(error),
         }
     }
 
     /// Counts a stale value served.
-    fn serve_stale(&self, stale: V, reason: StaleReason) -> Fetched<V> {
+    fn serve_stale(&self, key: &K, stale: V, reason: StaleReason) -> Fetched<V> {
         self.inner.metrics.record_stale_served(reason);
-        tracing::debug!(cache = %self.inner.name, reason = reason.as_str(), "stale value served");
+        let reason_label = reason.as_str();
+        let cache = &self.inner.name;
+        if let Some(show) = &self.inner.resilience.trace_key {
+            let key = show(key);
+            tracing::debug!(cache = %cache, reason = reason_label, key = %key, "stale value served");
+        } else {
+            tracing::debug!(cache = %cache, reason = reason_label, "stale value served");
+        }
         Fetched::stale(stale, reason)
     }
 

@@ -88,3 +88,30 @@ fn loads_and_stale_serves_are_traced_and_hits_are_not() {
         "keys never appear"
     );
 }
+
+#[test]
+fn keys_appear_only_when_the_user_opts_in() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    tracing::subscriber::with_default(Recorder(Arc::clone(&events)), || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let cache: AsyncCache<u64, u64> = AsyncCache::builder()
+                .default_ttl(Duration::from_secs(10))
+                .fail_safe(Duration::from_secs(60))
+                .trace_keys(|k| format!("user-{k}"))
+                .build()
+                .unwrap();
+            cache.get_with(7, || async { Ok::<_, std::io::Error>(1) }).await.unwrap();
+            tokio::time::advance(Duration::from_secs(10)).await;
+            let down = || async { Err::<u64, _>(std::io::Error::other("down")) };
+            cache.get_with(7, down).await.unwrap();
+        });
+    });
+    let events = events.lock().unwrap();
+    let stale = events.iter().find(|e| field(e, "reason") == Some("error")).expect("stale");
+    assert_eq!(field(stale, "key"), Some("user-7"));
+}

@@ -36,7 +36,12 @@ pub(crate) struct Resilience<K, V> {
     pub(crate) stale_while_revalidate: bool,
     pub(crate) soft_timeout: Option<Duration>,
     pub(crate) negative: Option<Negative<K>>,
+    /// Renders a key for `tracing` events, when the user opted in.
+    pub(crate) trace_key: Option<KeyFormatter<K>>,
 }
+
+/// How a key appears in `tracing` events (set with `trace_keys`).
+pub(crate) type KeyFormatter<K> = std::sync::Arc<dyn Fn(&K) -> String + Send + Sync>;
 
 impl<K, V> Resilience<K, V>
 where

@@ -82,6 +82,7 @@ impl ResilienceSettings {
         self,
         capacity: Option<u64>,
         default_ttl: Option<Duration>,
+        trace_key: Option<super::KeyFormatter<K>>,
     ) -> Resilience<K, V>
     where
         K: Hash + Eq + Clone + Send + Sync + 'static,
@@ -97,6 +98,7 @@ impl ResilienceSettings {
             stale_while_revalidate: self.stale_while_revalidate,
             soft_timeout: self.soft_timeout,
             negative: self.negative_ttl.map(|ttl| Negative::new(capacity, ttl)),
+            trace_key,
         }
     }
 }
