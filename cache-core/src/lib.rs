@@ -12,6 +12,7 @@
 //! | [`time`] | the one clock every deadline is read from (tokio's, so tests pause it) |
 //! | [`RemovalCause`] / [`EvictionListener`] | why an entry left a store, reported to metrics |
 //! | [`LoadObserver`] | load and batch events, reported to metrics |
+//! | [`remote`] | a shared second tier and an invalidation backplane between instances |
 //!
 //! # Examples
 //!
@@ -35,6 +36,7 @@ mod load_failure;
 mod loader;
 mod observe;
 mod policy;
+pub mod remote;
 mod removal;
 mod store;
 pub mod time;

@@ -17,6 +17,7 @@
 mod caches;
 mod db;
 mod error;
+mod instances;
 mod measurement;
 mod options;
 mod pool;
@@ -177,6 +178,13 @@ async fn run(options: Options, progress: &Progress) -> Result<Report, BoxError> 
     done(&mut scenarios, scenarios::resilience::outage(&context).await?);
     step("a slow database");
     done(&mut scenarios, scenarios::resilience::slow(&context).await?);
+    let instances = match context.options.redis.clone() {
+        Some(url) => {
+            step("several instances over Redis");
+            Some(instances::run(&context, &url).await?)
+        }
+        None => None,
+    };
 
     Ok(Report {
         database: Database {
@@ -187,6 +195,7 @@ async fn run(options: Options, progress: &Progress) -> Result<Report, BoxError> 
         },
         options: context.options.resolved(),
         scenarios,
+        instances,
         elapsed_s: started.elapsed().as_secs_f64(),
         prometheus: prometheus.render(),
     })

@@ -98,6 +98,12 @@ pub(crate) struct Options {
     #[arg(long, default_value_t = 42)]
     pub(crate) seed: u64,
 
+    /// Adds scenario 6: two instances sharing the Redis at this URL
+    /// (`redis://127.0.0.1:6379`) as their second tier and backplane.
+    #[arg(long, value_name = "URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) redis: Option<String>,
+
     /// Print one JSON document (results and Prometheus text) instead of the table.
     #[arg(long)]
     pub(crate) json: bool,

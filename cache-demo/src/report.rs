@@ -18,6 +18,9 @@ pub(crate) struct Report {
     pub(crate) database: Database,
     /// Each scenario, without and with the cache.
     pub(crate) scenarios: Vec<Comparison>,
+    /// Scenario 6, with `--redis`: two instances sharing Redis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) instances: Option<crate::instances::InstancesReport>,
     /// Seconds the whole run took.
     pub(crate) elapsed_s: f64,
     /// Every cache's metrics, as a Prometheus scrape would read them.
@@ -79,6 +82,9 @@ impl Report {
             for row in rows(&scenario.without, &scenario.with) {
                 let _ = writeln!(out, "   {:<16}{:>16}{:>16}   {}", row.0, row.1, row.2, row.3);
             }
+        }
+        if let Some(instances) = &self.instances {
+            out.push_str(&instances.to_table(self.scenarios.len() + 1));
         }
         let _ = writeln!(out, "\nfinished in {:.1} s", self.elapsed_s);
         let _ =

@@ -18,6 +18,7 @@ use crate::error::BuildError;
 use crate::expiry::{Expiry, Ttl};
 use crate::resilience::{KeyFormatter, Resilience, ResilienceSettings};
 use crate::shared_evictions::{Claim, claim_of, first_cache_over};
+use crate::tiered::settings::TierSettings;
 
 /// Makes the default store from `max_capacity`, the weigher and the time to
 /// idle.
@@ -86,6 +87,8 @@ pub struct AsyncCacheBuilder<K, V, S = DefaultStore<K, V>> {
     max_batches_in_flight: Option<usize>,
     load_timeout: Option<Duration>,
     warmup_concurrency: Option<usize>,
+    /// The remote tier and the backplane (see the `tiered` module).
+    pub(crate) tiered: TierSettings<V>,
 }
 
 impl<K, V> AsyncCacheBuilder<K, V>
@@ -114,6 +117,7 @@ where
             max_batches_in_flight: None,
             load_timeout: None,
             warmup_concurrency: None,
+            tiered: TierSettings::default(),
         }
     }
 }
@@ -366,6 +370,7 @@ where
             max_batches_in_flight: self.max_batches_in_flight,
             load_timeout: self.load_timeout,
             warmup_concurrency: self.warmup_concurrency,
+            tiered: self.tiered,
         }
     }
 
@@ -561,8 +566,10 @@ where
             store.add_eviction_listener(fail_safe.listener());
         }
         let commit = committer(&store, ttl.clone(), &resilience);
+        let tier = self.tiered.build(&name, &store, &flights, &resilience)?;
         let batcher = match (self.batch_loader, batch_config) {
             (Some(loader), Some(config)) => {
+                let loader = crate::tiered::settings::batch_loader(loader, tier.as_ref(), &ttl);
                 let batcher = Batcher::new(flights.clone(), loader, config, Arc::clone(&commit))
                     .map_err(|e| BuildError::new(e.setting(), e.to_string()))?;
                 Some(batcher)
@@ -581,6 +588,7 @@ where
             load_timeout: self.load_timeout,
             warmup_concurrency: self.warmup_concurrency.unwrap_or(DEFAULT_WARMUP_CONCURRENCY),
             metrics,
+            tier,
         };
         Ok(AsyncCache { inner: Arc::new(inner) })
     }

@@ -97,6 +97,8 @@ pub(crate) struct Inner<K, V, S> {
     pub(crate) load_timeout: Option<Duration>,
     pub(crate) warmup_concurrency: usize,
     pub(crate) metrics: Arc<CacheMetrics>,
+    /// The remote tier and backplane, if configured (see the `tiered` module).
+    pub(crate) tier: Option<Arc<crate::tiered::Tier<V>>>,
 }
 
 impl<K, V> AsyncCache<K, V>
@@ -175,7 +177,9 @@ where
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe: it completes without awaiting anything.
+    /// Cancel safe: without a remote tier or backplane it completes without
+    /// awaiting anything; with one, the in-process write is done first, and a
+    /// remote write cut short is queued and replayed.
     pub async fn insert(&self, key: K, value: V) {
         let ttl = self.inner.ttl.of(&key, &value);
         self.insert_with_ttl(key, value, ttl).await;
@@ -187,9 +191,13 @@ where
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe: it completes without awaiting anything.
+    /// Cancel safe: without a remote tier or backplane it completes without
+    /// awaiting anything; with one, the in-process write is done first, and a
+    /// remote write cut short is queued and replayed.
     pub async fn insert_with_ttl(&self, key: K, value: V, ttl: impl Into<Option<Duration>>) {
-        let deadline = ttl.into().and_then(deadline_after);
+        let ttl = ttl.into();
+        let remote = crate::tiered::prepare_insert(self.inner.tier.as_ref(), &key, &value, ttl);
+        let deadline = ttl.and_then(deadline_after);
         let store = &self.inner.store;
         let resilience = &self.inner.resilience;
         // Forgotten after the write: an expired entry the write reclaims is
@@ -200,6 +208,9 @@ where
             resilience.forget(&written);
         });
         self.note_write();
+        if let Some(remote) = remote {
+            remote.send().await;
+        }
     }
 
     /// Removes the entry for `key`, returning its value if it was live. A
@@ -207,7 +218,9 @@ where
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe: it completes without awaiting anything.
+    /// Cancel safe: without a remote tier or backplane it completes without
+    /// awaiting anything; with one, the in-process write is done first, and a
+    /// remote write cut short is queued and replayed.
     pub async fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
         let store = &self.inner.store;
         let resilience = &self.inner.resilience;
@@ -217,6 +230,9 @@ where
             removed
         });
         self.note_write();
+        if let Some(remote) = crate::tiered::prepare_remove(self.inner.tier.as_ref(), key) {
+            remote.send().await;
+        }
         removed
     }
 
@@ -225,7 +241,9 @@ where
     ///
     /// # Cancel safety
     ///
-    /// Cancel safe: it completes without awaiting anything.
+    /// Cancel safe: without a remote tier or backplane it completes without
+    /// awaiting anything; with one, the in-process write is done first, and a
+    /// remote write cut short is queued and replayed.
     pub async fn clear(&self) {
         let store = &self.inner.store;
         let resilience = &self.inner.resilience;
@@ -234,6 +252,9 @@ where
             resilience.forget_all();
         });
         self.publish_size();
+        if let Some(tier) = &self.inner.tier {
+            crate::tiered::clear(tier).await;
+        }
     }
 
     /// The number of live entries, exact: deferred store work (expired
@@ -272,7 +293,9 @@ where
     #[must_use]
     pub fn metrics(&self) -> MetricsSnapshot {
         let entries = self.len();
-        self.inner.metrics.snapshot(entries, self.inner.store.weighted_size())
+        let mut snapshot = self.inner.metrics.snapshot(entries, self.inner.store.weighted_size());
+        snapshot.remote = self.inner.tier.as_ref().map(|t| t.metrics.snapshot());
+        snapshot
     }
 
     /// Zeroes the counters a [`metrics`](Self::metrics) snapshot reports.

@@ -88,6 +88,7 @@ mod memoize;
 mod resilience;
 mod resilient_loads;
 mod shared_evictions;
+mod tiered;
 mod traced;
 mod typed_loads;
 mod warmup;
@@ -198,17 +199,28 @@ pub use cache_macros::async_lru;
 #[doc(inline)]
 pub use cache_macros::async_ttl;
 
+/// The contracts of a remote tier and a backplane (several instances; see the
+/// README's "Several instances").
+pub use cache_core::remote;
 pub use cache_core::{
     BatchLoader, BoxError, Capacity, DynStore, EntryInfo, Equivalent, EvictionListener,
     EvictionPolicy, LoadObserver, LoadOutcome, Loader, RemovalCause, Store, Weigher, async_trait,
     batch_loader_fn, loader_fn, time, weigher_fn,
 };
 pub use cache_loader::{WarmupFailure, WarmupReport};
+/// Redis as the remote tier and the backplane: [`RedisTier`](redis::RedisTier),
+/// [`RedisBackplane`](redis::RedisBackplane), [`RedisConfig`](redis::RedisConfig).
+#[cfg(feature = "redis")]
+pub mod redis {
+    pub use cache_redis::{RedisBackplane, RedisConfig, RedisTier};
+}
 /// The `metrics` crate the caches record to, so an exporter can be matched
 /// to its version: install its recorder with
 /// `cache_facade::metrics::set_global_recorder`.
 pub use cache_metrics::metrics;
-pub use cache_metrics::{Evictions, LoadErrors, MetricsSnapshot, Refreshes, StaleServed};
+pub use cache_metrics::{
+    Evictions, LoadErrors, MetricsSnapshot, Refreshes, RemoteSnapshot, StaleServed,
+};
 #[cfg(feature = "moka")]
 pub use cache_policies::MokaStore;
 pub use cache_policies::{

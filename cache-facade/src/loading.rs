@@ -99,6 +99,8 @@ where
         let probe = || store.get(&key);
         let commit = Arc::clone(&self.inner.commit);
         let commit = move |key: &K, value: &V| commit(key, value);
+        let through = crate::tiered::Through::new(self.inner.tier.as_ref(), &self.inner.ttl, &key);
+        let loader = move || through.run(loader());
         let result = self
             .inner
             .flights
@@ -181,6 +183,8 @@ where
         let store = &self.inner.store;
         let probe = || store.get(&key);
         let commit = &*self.inner.commit;
+        let through = crate::tiered::Through::new(self.inner.tier.as_ref(), &self.inner.ttl, &key);
+        let loader = move || through.run(loader());
         let result = self
             .inner
             .flights

@@ -555,6 +555,7 @@ impl CacheMetrics {
             batches: c[BATCHES],
             keys_batched: c[KEYS_BATCHED],
             total_load_time: Duration::from_nanos(c[LOAD_NANOS]),
+            remote: None,
             stale_served: StaleServed {
                 error: c[STALE_ERROR],
                 timeout: c[STALE_TIMEOUT],

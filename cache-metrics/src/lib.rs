@@ -30,6 +30,23 @@
 //! | `cache_refreshes_total` | counter | `cache`, `outcome` = `success` \| `failure` | count | background reloads (`refresh_after`, stale-while-revalidate) and `refresh` calls that ended |
 //! | `cache_negative_hits_total` | counter | `cache` | count | lookups answered by a cached "not found" (`negative_ttl`), not counted as hits |
 //!
+//! With a remote tier or a backplane ([`RemoteMetrics`], counted exactly and
+//! sent to handles registered when the cache is built):
+//!
+//! | name | type | labels | unit | meaning |
+//! |---|---|---|---|---|
+//! | `cache_l2_reads_total` | counter | `cache`, `result` = `hit` \| `miss` \| `error` | count | reads of the remote tier on an in-process miss |
+//! | `cache_l2_read_duration_seconds` | histogram | `cache` | seconds | duration of each remote read |
+//! | `cache_l2_decode_errors_total` | counter | `cache` | count | remote values that could not be decoded (read as misses) |
+//! | `cache_l2_oversized_total` | counter | `cache` | count | values kept in process only, over the tier's size limit |
+//! | `cache_l2_writes_total` | counter | `cache` | count | values written to the remote tier |
+//! | `cache_l2_queued_writes` | gauge | `cache` | count | remote writes and publishes waiting to be replayed |
+//! | `cache_l2_replayed_total` | counter | `cache` | count | queued writes replayed |
+//! | `cache_backplane_sent_total` | counter | `cache` | count | invalidations published |
+//! | `cache_backplane_received_total` | counter | `cache` | count | invalidations from other instances applied |
+//! | `cache_backplane_dropped_total` | counter | `cache` | count | invalidations lost (failed for good, unreadable) |
+//! | `cache_backplane_reconnects_total` | counter | `cache` | count | subscriptions lost then restored |
+//!
 //! Every metric is described (unit and help text) to the recorder when a
 //! [`CacheMetrics`] is created, and its handles are registered with the
 //! recorder current at that moment. A cache built while no recorder was
@@ -155,6 +172,7 @@ mod counters;
 mod flusher;
 mod lazy_counter;
 pub mod names;
+mod remote;
 mod snapshot;
 mod striped;
 
@@ -165,4 +183,5 @@ pub use lazy_counter::PUBLISH_EVERY;
 /// version (`cache_metrics::metrics::set_global_recorder`) so the caches'
 /// series reach it.
 pub use metrics;
+pub use remote::{RemoteMetrics, RemoteSnapshot};
 pub use snapshot::{Evictions, LoadErrors, MetricsSnapshot, Refreshes, StaleServed};

@@ -32,6 +32,30 @@ pub const LOAD_DURATION: &str = "cache_load_duration_seconds";
 /// Histogram: distinct keys per batch.
 pub const BATCH_SIZE: &str = "cache_batch_size";
 
+/// Label of [`L2_READS`]: `hit`, `miss` or `error`.
+pub const RESULT: &str = "result";
+/// Counter, labelled [`RESULT`]: reads of the remote (second) tier.
+pub const L2_READS: &str = "cache_l2_reads_total";
+/// Counter: remote values that could not be decoded.
+pub const L2_DECODE_ERRORS: &str = "cache_l2_decode_errors_total";
+/// Counter: values kept in process only, over the remote tier's size limit.
+pub const L2_OVERSIZED: &str = "cache_l2_oversized_total";
+/// Counter: values written to the remote tier.
+pub const L2_WRITES: &str = "cache_l2_writes_total";
+/// Counter: queued remote writes replayed.
+pub const L2_REPLAYED: &str = "cache_l2_replayed_total";
+/// Gauge: remote writes waiting to be replayed.
+pub const L2_QUEUED: &str = "cache_l2_queued_writes";
+/// Histogram, in seconds: duration of each remote read.
+pub const L2_READ_DURATION: &str = "cache_l2_read_duration_seconds";
+/// Counter: invalidations published to the backplane.
+pub const BACKPLANE_SENT: &str = "cache_backplane_sent_total";
+/// Counter: invalidations from other instances applied.
+pub const BACKPLANE_RECEIVED: &str = "cache_backplane_received_total";
+/// Counter: invalidations lost.
+pub const BACKPLANE_DROPPED: &str = "cache_backplane_dropped_total";
+/// Counter: backplane subscriptions lost then restored.
+pub const BACKPLANE_RECONNECTS: &str = "cache_backplane_reconnects_total";
 /// `cache_stale_served_total{reason="error|timeout|revalidate"}`: callers
 /// given a stale value (fail-safe, soft timeout, stale-while-revalidate).
 pub const STALE_SERVED: &str = "cache_stale_served_total";

@@ -149,6 +149,8 @@ pub struct MetricsSnapshot {
     pub keys_batched: u64,
     /// Time spent in loads, summed over every load (batches included).
     pub total_load_time: Duration,
+    /// The remote tier's and backplane's counters, when the cache has either.
+    pub remote: Option<crate::RemoteSnapshot>,
     /// Callers given a stale value, by reason.
     pub stale_served: StaleServed,
     /// Background refreshes, by outcome.

@@ -1,0 +1,117 @@
+//! Explicit writes (`insert`, `remove`, `clear`) reach the remote tier, then
+//! the other instances, within the soft timeout; what does not is queued.
+
+use std::hash::Hash;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cache_core::remote::WireKey;
+
+pub(crate) use super::replay::WriteOp;
+use super::shared::Tier;
+
+/// A write prepared before the in-process store takes the key and value.
+pub(crate) struct Prepared<V> {
+    tier: Arc<Tier<V>>,
+    key: WireKey,
+    op: WriteOp,
+}
+
+/// Encodes an insert of `key`/`value` for the remote side, if there is one.
+/// A value that cannot be encoded, or is larger than the tier stores, stays
+/// in process: the tier's older value is deleted instead.
+pub(crate) fn prepare_insert<K: Hash, V>(
+    tier: Option<&Arc<Tier<V>>>,
+    key: &K,
+    value: &V,
+    ttl: Option<Duration>,
+) -> Option<Prepared<V>> {
+    let tier = tier?;
+    let op = match (&tier.remote, &tier.codec) {
+        (Some(remote), Some(codec)) => match codec.encode(value) {
+            Ok(payload) if remote.max_value_bytes().is_none_or(|max| payload.len() <= max) => {
+                WriteOp::Set { payload, ttl }
+            }
+            Ok(_) => {
+                tier.metrics.record_oversized();
+                WriteOp::Delete
+            }
+            Err(_) => {
+                tier.metrics.record_l2_error();
+                WriteOp::Delete
+            }
+        },
+        _ => WriteOp::Publish,
+    };
+    Some(Prepared { tier: Arc::clone(tier), key: WireKey::of(key), op })
+}
+
+/// A removal of `key` for the remote side, if there is one.
+pub(crate) fn prepare_remove<Q: Hash + ?Sized, V>(
+    tier: Option<&Arc<Tier<V>>>,
+    key: &Q,
+) -> Option<Prepared<V>> {
+    let tier = tier?;
+    let op = if tier.remote.is_some() { WriteOp::Delete } else { WriteOp::Publish };
+    Some(Prepared { tier: Arc::clone(tier), key: WireKey::of(key), op })
+}
+
+impl<V: Send + Sync + 'static> Prepared<V> {
+    /// Makes the write now (within the soft timeout) unless an earlier write
+    /// of the key is pending; queues it for replay when it fails, times out,
+    /// or the caller goes away first.
+    pub(crate) async fn send(self) {
+        let Self { tier, key, op } = self;
+        let Some(seq) = tier.queue.begin(&key, op.clone()) else {
+            tier.ensure_replay();
+            return;
+        };
+        let mut guard = Unfinished(Some(Arc::clone(&tier)));
+        if tier.down.load(std::sync::atomic::Ordering::Acquire) {
+            return; // queued; the guard starts the replay task
+        }
+        match tokio::time::timeout(tier.soft_timeout, tier.apply(&key, &op)).await {
+            Ok(Ok(())) => {
+                if tier.queue.finish(&key, seq) {
+                    guard.0 = None;
+                }
+            }
+            Ok(Err(_)) | Err(_) => {
+                tier.metrics.record_l2_error();
+                tier.mark_down();
+            }
+        }
+    }
+}
+
+/// Clears the remote side, as [`Prepared::send`] does a key.
+pub(crate) async fn clear<V: Send + Sync + 'static>(tier: &Arc<Tier<V>>) {
+    let Some(seq) = tier.queue.begin_clear() else {
+        tier.ensure_replay();
+        return;
+    };
+    let mut guard = Unfinished(Some(Arc::clone(tier)));
+    match tokio::time::timeout(tier.soft_timeout, tier.apply_clear()).await {
+        Ok(Ok(())) => {
+            if tier.queue.finish_clear(seq) {
+                guard.0 = None;
+            }
+        }
+        Ok(Err(_)) | Err(_) => {
+            tier.metrics.record_l2_error();
+            tier.mark_down();
+        }
+    }
+}
+
+/// Starts the replay task when a write did not complete (failed, timed out,
+/// or its caller was dropped mid-way).
+struct Unfinished<V: Send + Sync + 'static>(Option<Arc<Tier<V>>>);
+
+impl<V: Send + Sync + 'static> Drop for Unfinished<V> {
+    fn drop(&mut self) {
+        if let Some(tier) = self.0.take() {
+            tier.ensure_replay();
+        }
+    }
+}
