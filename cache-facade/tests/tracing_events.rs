@@ -49,17 +49,28 @@ fn field<'a>(seen: &'a Seen, name: &str) -> Option<&'a str> {
     seen.1.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
-#[test]
-fn loads_and_stale_serves_are_traced_and_hits_are_not() {
+/// Runs `scenario` on a paused current-thread runtime under a [`Recorder`],
+/// and returns the events it emitted.
+fn recorded<F: Future<Output = ()>>(
+    scenario: impl FnOnce(Arc<Mutex<Vec<Seen>>>) -> F,
+) -> Vec<Seen> {
     let events = Arc::new(Mutex::new(Vec::new()));
-    let subscriber = Recorder(Arc::clone(&events));
-    tracing::subscriber::with_default(subscriber, || {
+    tracing::subscriber::with_default(Recorder(Arc::clone(&events)), || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)
             .build()
             .unwrap();
-        rt.block_on(async {
+        rt.block_on(scenario(Arc::clone(&events)));
+    });
+    let events = events.lock().unwrap();
+    events.clone()
+}
+
+#[test]
+fn loads_and_stale_serves_are_traced_and_hits_are_not() {
+    let events = recorded(|events| async move {
+        {
             let cache: AsyncCache<u64, u64> = AsyncCache::builder()
                 .name("traced")
                 .default_ttl(Duration::from_secs(10))
@@ -75,9 +86,8 @@ fn loads_and_stale_serves_are_traced_and_hits_are_not() {
             tokio::time::advance(Duration::from_secs(10)).await;
             let down = || async { Err::<u64, _>(std::io::Error::other("down")) };
             assert_eq!(cache.get_with(4242, down).await.unwrap(), 1);
-        });
+        }
     });
-    let events = events.lock().unwrap();
     let loaded = events.iter().find(|e| field(e, "outcome") == Some("success")).expect("a load");
     assert_eq!((loaded.0, field(loaded, "cache")), (Level::DEBUG, Some("traced")));
     let failed = events.iter().find(|e| field(e, "outcome") == Some("error")).expect("a failure");
@@ -91,14 +101,8 @@ fn loads_and_stale_serves_are_traced_and_hits_are_not() {
 
 #[test]
 fn keys_appear_only_when_the_user_opts_in() {
-    let events = Arc::new(Mutex::new(Vec::new()));
-    tracing::subscriber::with_default(Recorder(Arc::clone(&events)), || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .unwrap();
-        rt.block_on(async {
+    let events = recorded(|_| async {
+        {
             let cache: AsyncCache<u64, u64> = AsyncCache::builder()
                 .default_ttl(Duration::from_secs(10))
                 .fail_safe(Duration::from_secs(60))
@@ -109,9 +113,8 @@ fn keys_appear_only_when_the_user_opts_in() {
             tokio::time::advance(Duration::from_secs(10)).await;
             let down = || async { Err::<u64, _>(std::io::Error::other("down")) };
             cache.get_with(7, down).await.unwrap();
-        });
+        }
     });
-    let events = events.lock().unwrap();
     let stale = events.iter().find(|e| field(e, "reason") == Some("error")).expect("stale");
     assert_eq!(field(stale, "key"), Some("user-7"));
 }
