@@ -278,3 +278,22 @@ async fn the_new_series_reach_the_recorder() {
         .map(|(.., value)| value);
     assert_eq!(negative_hits, Some(metrics_util::debugging::DebugValue::Counter(2)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn clear_and_insert_forget_what_fail_safe_kept() {
+    let cache = resilient();
+    let calls = Arc::new(AtomicUsize::new(0));
+    for key in [1, 2] {
+        cache.get_with(key, source(&calls, Duration::ZERO, Some(key))).await.unwrap();
+    }
+    tokio::time::advance(TTL).await; // both expire and are kept aside
+    cache.get(&1).await; // reclaimed by this read: kept
+    cache.clear().await;
+    assert!(cache.get_with(1, source(&calls, Duration::ZERO, None)).await.is_err(), "cleared");
+    assert!(cache.get_with(2, source(&calls, Duration::ZERO, None)).await.is_err(), "cleared");
+    cache.get_with(3, source(&calls, Duration::ZERO, Some(3))).await.unwrap();
+    tokio::time::advance(TTL).await;
+    cache.insert(3, 30).await; // supersedes the stale 3
+    cache.remove(&3).await;
+    assert!(cache.get_with(3, source(&calls, Duration::ZERO, None)).await.is_err());
+}

@@ -99,6 +99,19 @@ impl RedisTier {
         })
     }
 
+    /// The envelope of `payload` as stored, or `TooLarge` past
+    /// `max_value_bytes` (such a value stays in L1 only).
+    fn sealed(&self, payload: &[u8], ttl: Option<Duration>) -> Result<Vec<u8>, RemoteError> {
+        let limit = self.inner.max_value_bytes;
+        if payload.len() > limit {
+            return Err(RemoteError::new(
+                RemoteErrorKind::TooLarge,
+                format!("{} bytes over max_value_bytes {limit}", payload.len()),
+            ));
+        }
+        Ok(envelope::seal(CODEC_MSGPACK, ttl, payload))
+    }
+
     /// The Redis key of a wire key: the namespace, then the key's bytes.
     #[must_use]
     pub fn redis_key(&self, key: &[u8]) -> Vec<u8> {
@@ -179,17 +192,7 @@ impl RemoteTier for RedisTier {
         ttl: Option<Duration>,
         mode: SetMode,
     ) -> Result<bool, RemoteError> {
-        if payload.len() > self.inner.max_value_bytes {
-            return Err(RemoteError::new(
-                RemoteErrorKind::TooLarge,
-                format!(
-                    "{} bytes over max_value_bytes {}",
-                    payload.len(),
-                    self.inner.max_value_bytes
-                ),
-            ));
-        }
-        let sealed = envelope::seal(CODEC_MSGPACK, ttl, payload);
+        let sealed = self.sealed(payload, ttl)?;
         let mut set = cmd("SET");
         set.arg(self.redis_key(key)).arg(sealed);
         if let Some(ttl) = ttl {
@@ -261,17 +264,7 @@ impl RemoteTier for RedisTier {
         ttl: Option<Duration>,
         token: u64,
     ) -> Result<bool, RemoteError> {
-        if payload.len() > self.inner.max_value_bytes {
-            return Err(RemoteError::new(
-                RemoteErrorKind::TooLarge,
-                format!(
-                    "{} bytes over max_value_bytes {}",
-                    payload.len(),
-                    self.inner.max_value_bytes
-                ),
-            ));
-        }
-        let sealed = envelope::seal(CODEC_MSGPACK, ttl, payload);
+        let sealed = self.sealed(payload, ttl)?;
         let ttl_ms = ttl.map_or(0, |ttl| u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1));
         let eval = crate::lease::set_if_held(
             &self.redis_key(key),
