@@ -183,14 +183,16 @@ where
         {
             return;
         }
-        let commit = std::sync::Arc::clone(&inner.commit);
-        let commit = move |key: &K, value: &V| commit(key, value);
+        let (commit, remote) = self.refresh_commit();
         let Some(waiter) = inner.flights.spawn_load(key, loader, inner.load_timeout, commit) else {
             return;
         };
         let cache = self.clone();
         tokio::spawn(async move {
             let succeeded = waiter.wait().await.is_ok();
+            if let Some(write) = remote.take() {
+                write.finish().await;
+            }
             cache.inner.metrics.record_refresh(succeeded);
             let outcome = if succeeded { "success" } else { "failure" };
             tracing::debug!(cache = %cache.inner.name, outcome, "refresh finished");
@@ -205,19 +207,46 @@ where
         Fut: Future<Output = Result<V, E>> + Send + 'static,
         E: Into<BoxError> + 'static,
     {
-        let commit = std::sync::Arc::clone(&self.inner.commit);
-        let commit = move |key: &K, value: &V| commit(key, value);
+        let (commit, remote) = self.refresh_commit();
         let timeout = self.inner.load_timeout;
         let result =
             self.inner.flights.get_or_load(key, || None, move || load, timeout, commit).await;
         self.note_write();
+        if let Some(write) = remote.take() {
+            write.finish().await;
+        }
         result
+    }
+
+    /// The commit of a reload: stores the value as every load does and,
+    /// with a remote tier, begins its write to L2 (and the announcement to
+    /// the other instances) under the key's lock, so that L2 does not keep
+    /// the value the reload replaced and a later write of the key lands
+    /// after it. The caller finishes the write once the load is done.
+    fn refresh_commit(&self) -> (impl FnOnce(&K, &V) + Send + 'static, RemoteWrite<V>) {
+        let commit = std::sync::Arc::clone(&self.inner.commit);
+        let tier = self.inner.tier.clone();
+        let ttl = self.inner.ttl.clone();
+        let remote = RemoteWrite::default();
+        let slot = remote.clone();
+        let commit = move |key: &K, value: &V| {
+            commit(key, value);
+            let ttl = ttl.of(key, value);
+            if let Some(write) = crate::tiered::prepare_refresh(tier.as_ref(), key, value, ttl) {
+                slot.put(write.begin());
+            }
+        };
+        (commit, remote)
     }
 
     /// Reloads `key` with the registered [`Loader`](cache_core::Loader) now,
     /// even if it is cached, and stores the new value (Caffeine's
     /// `refresh`). The current value stays readable meanwhile and stays if
     /// the reload fails; a write of `key` during the reload wins over it.
+    /// With a [remote tier](crate::AsyncCacheBuilder::remote), the new value
+    /// also replaces the tier's (which is as old as the one it refreshed)
+    /// and the other instances are told to drop their copy, as after an
+    /// insert; refresh-ahead and stale-while-revalidate reloads do the same.
     ///
     /// # Errors
     ///
@@ -271,4 +300,32 @@ fn fails_safe(error: &CacheError) -> bool {
         error,
         CacheError::Load(_) | CacheError::LoaderPanicked { .. } | CacheError::StorePanicked { .. }
     )
+}
+
+/// The L2 write a reload began when it committed, handed from the commit
+/// (which runs wherever the load completes) to the task that awaits it.
+struct RemoteWrite<V: Send + Sync + 'static>(
+    std::sync::Arc<std::sync::Mutex<Option<crate::tiered::Begun<V>>>>,
+);
+
+impl<V: Send + Sync + 'static> Default for RemoteWrite<V> {
+    fn default() -> Self {
+        Self(std::sync::Arc::default())
+    }
+}
+
+impl<V: Send + Sync + 'static> Clone for RemoteWrite<V> {
+    fn clone(&self) -> Self {
+        Self(std::sync::Arc::clone(&self.0))
+    }
+}
+
+impl<V: Send + Sync + 'static> RemoteWrite<V> {
+    fn put(&self, write: crate::tiered::Begun<V>) {
+        *self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(write);
+    }
+
+    fn take(&self) -> Option<crate::tiered::Begun<V>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()
+    }
 }

@@ -225,6 +225,84 @@ async fn single_flight_covers_the_l2_read() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_refresh_replaces_the_l2_value_and_tells_the_other_instances() {
+    let (l2, bus) = (Memory::default(), Bus::default());
+    let version = Arc::new(Mutex::new("v1".to_owned()));
+    let source = Arc::clone(&version);
+    let a: Cache = AsyncCache::builder()
+        .remote(l2.clone())
+        .backplane(Port(bus.clone()))
+        .loader(cache_facade::loader_fn(move |_k: String| {
+            let v = source.lock().unwrap().clone();
+            async move { Ok::<_, cache_facade::BoxError>(v) }
+        }))
+        .build()
+        .unwrap();
+    let b = instance(&l2, &bus);
+    assert_eq!(b.get_with("k".into(), loaded("v1")).await.unwrap(), "v1");
+    assert_eq!(a.get_with("k".into(), loaded("unused")).await.unwrap(), "v1", "from L2");
+    *version.lock().unwrap() = "v2".to_owned();
+    assert_eq!(a.refresh("k".into()).await.unwrap(), "v2");
+    let stored: Vec<Vec<u8>> = l2.map.lock().unwrap().values().cloned().collect();
+    assert_eq!(stored, vec![b"v2".to_vec()], "L2 no longer holds v1");
+    assert_eq!(b.get("k").await, None, "the refresh was announced");
+    assert_eq!(
+        b.get_with("k".into(), loaded("db")).await.unwrap(),
+        "v2",
+        "L2 holds the refreshed value"
+    );
+    assert_eq!(a.pending_remote_writes(), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn refresh_ahead_writes_l2_and_an_insert_after_it_wins_there() {
+    let (l2, bus) = (Memory::default(), Bus::default());
+    let build = || -> Cache {
+        AsyncCache::builder()
+            .remote(l2.clone())
+            .backplane(Port(bus.clone()))
+            .default_ttl(Duration::from_secs(60))
+            .refresh_after(Duration::from_secs(30))
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (build(), build());
+    assert_eq!(a.get_with("k".into(), loaded("v1")).await.unwrap(), "v1");
+    assert_eq!(b.get_with("k".into(), loaded("unused")).await.unwrap(), "v1", "from L2");
+    tokio::time::advance(Duration::from_secs(31)).await;
+    assert_eq!(
+        a.get_with("k".into(), loaded("v2")).await.unwrap(),
+        "v1",
+        "served while refreshing"
+    );
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(a.get("k").await.as_deref(), Some("v2"));
+    assert_eq!(b.get("k").await, None, "the refresh was announced");
+    assert_eq!(b.get_with("k".into(), loaded("db")).await.unwrap(), "v2", "from L2");
+
+    // A write that follows a refresh in L1 follows it in L2 too.
+    tokio::time::advance(Duration::from_secs(31)).await;
+    let slow = || async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        Ok::<_, std::io::Error>("v3".to_owned())
+    };
+    assert_eq!(a.get_with("k".into(), slow).await.unwrap(), "v2");
+    tokio::time::advance(Duration::from_secs(1)).await;
+    a.insert("k".into(), "written".into()).await;
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(a.get("k").await.as_deref(), Some("written"));
+    assert_eq!(
+        b.get_with("k".into(), loaded("db")).await.unwrap(),
+        "written",
+        "L2 ends with the write"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn settings_are_checked_by_name() {
     let err = AsyncCache::<u64, String>::builder()
         .remote(Memory::default())

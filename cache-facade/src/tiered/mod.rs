@@ -27,4 +27,4 @@ mod write;
 
 pub(crate) use read::Through;
 pub(crate) use shared::Tier;
-pub(crate) use write::{clear, prepare_insert, prepare_remove};
+pub(crate) use write::{Begun, clear, prepare_insert, prepare_refresh, prepare_remove};
