@@ -156,14 +156,19 @@ where
 
     /// After a failed reload: the stale value lives in the cache again for
     /// the fail-safe throttle, so the backend is not asked at every request
-    /// (unless a newer value arrived meanwhile).
+    /// (unless a newer value arrived meanwhile). Checked and written under
+    /// the key's single-flight lock: an insert or a load's commit of the key
+    /// takes the same lock, so it lands before the check (and the stale
+    /// value stays out) or after the write (and replaces it), never between.
     pub(crate) fn rearm(&self, key: &K, stale: V) {
         let Some(fail_safe) = &self.inner.resilience.fail_safe else { return };
         let store = &self.inner.store;
-        if !store.contains_key(key) {
-            store.insert(key.clone(), stale, deadline_after(fail_safe.throttle));
-            fail_safe.throttle_key(key.clone());
-        }
+        self.inner.flights.locked(key, || {
+            if !store.contains_key(key) {
+                store.insert(key.clone(), stale, deadline_after(fail_safe.throttle));
+                fail_safe.throttle_key(key.clone());
+            }
+        });
     }
 
     /// Starts one reload of `key` in the background, unless one is in

@@ -297,3 +297,90 @@ async fn clear_and_insert_forget_what_fail_safe_kept() {
     cache.remove(&3).await;
     assert!(cache.get_with(3, source(&calls, Duration::ZERO, None)).await.is_err());
 }
+
+/// A store that runs a hook once, right after a `contains_key` has computed
+/// its answer (the window between fail-safe's check and its write).
+struct AfterCheck {
+    store: cache_facade::LruStore<u32, u32>,
+    hook: Hook,
+}
+
+type Hook = Arc<std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>>;
+
+impl cache_facade::Store<u32, u32> for AfterCheck {
+    fn get<Q: std::hash::Hash + cache_facade::Equivalent<u32> + ?Sized>(
+        &self,
+        key: &Q,
+    ) -> Option<u32> {
+        self.store.get(key)
+    }
+    fn contains_key<Q: std::hash::Hash + cache_facade::Equivalent<u32> + ?Sized>(
+        &self,
+        key: &Q,
+    ) -> bool {
+        let found = self.store.contains_key(key);
+        if let Some(hook) = self.hook.lock().unwrap().take() {
+            hook();
+        }
+        found
+    }
+    fn insert(&self, key: u32, value: u32, expires_at: Option<cache_facade::time::Instant>) {
+        self.store.insert(key, value, expires_at);
+    }
+    fn remove<Q: std::hash::Hash + cache_facade::Equivalent<u32> + ?Sized>(
+        &self,
+        key: &Q,
+    ) -> Option<u32> {
+        self.store.remove(key)
+    }
+    fn clear(&self) {
+        self.store.clear();
+    }
+    fn len(&self) -> u64 {
+        self.store.len()
+    }
+    fn weighted_size(&self) -> u64 {
+        self.store.weighted_size()
+    }
+    fn capacity(&self) -> cache_facade::Capacity {
+        self.store.capacity()
+    }
+    fn for_each_entry(&self, visit: &mut dyn FnMut(&u32, &u32)) {
+        self.store.for_each_entry(visit);
+    }
+    fn add_eviction_listener(&self, listener: cache_facade::EvictionListener<u32, u32>) {
+        self.store.add_eviction_listener(listener);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_insert_racing_fail_safe_s_re_arm_is_never_overwritten_by_the_stale_value() {
+    let hook = Hook::default();
+    let store = AfterCheck { store: cache_facade::LruStore::new(100), hook: Arc::clone(&hook) };
+    let cache =
+        AsyncCache::builder().store(store).default_ttl(TTL).fail_safe(secs(3_600)).build().unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    cache.get_with(1, source(&calls, Duration::ZERO, Some(1))).await.unwrap();
+    tokio::time::advance(TTL).await; // expired: kept aside for fail-safe
+
+    // Between the re-arm's check (key absent) and its write, another thread
+    // inserts a fresh value. It is given time to land; with the re-arm under
+    // the key's lock it cannot, and lands after.
+    let (done, landed) = std::sync::mpsc::channel();
+    let writer = Arc::new(std::sync::Mutex::new(None));
+    let (racer, slot) = (cache.clone(), Arc::clone(&writer));
+    *hook.lock().unwrap() = Some(Box::new(move || {
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            runtime.block_on(racer.insert(1, 99));
+            let _ = done.send(());
+        });
+        *slot.lock().unwrap() = Some(thread);
+        let _ = landed.recv_timeout(Duration::from_millis(300));
+    }));
+    let fetched = cache.get_with_meta(1, source(&calls, Duration::ZERO, None)).await.unwrap();
+    assert_eq!((*fetched.value(), fetched.freshness()), (1, Freshness::Stale(StaleReason::Error)));
+    let thread = writer.lock().unwrap().take().expect("the re-arm checked the store");
+    thread.join().unwrap();
+    assert_eq!(cache.get(&1).await, Some(99), "the insert is not undone by the stale value");
+}

@@ -168,6 +168,39 @@ where
         write()
     }
 
+    /// Runs `write` under the key's lock, leaving the key's load in flight
+    /// (if any) attached: for a write that yields to newer state instead of
+    /// replacing it (fail-safe re-arms a stale value only while the key is
+    /// absent), so that no explicit write or commit of the key lands between
+    /// its check and its write.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use std::sync::Mutex;
+    /// use cache_loader::{Joined, SingleFlight};
+    ///
+    /// let flights = SingleFlight::<&str, u32>::new();
+    /// let store = Mutex::new(HashMap::new());
+    /// let Joined::Leading(load) = flights.join(&"a", || None) else { unreachable!() };
+    /// flights.locked(&"a", || {
+    ///     store.lock().unwrap().entry("a").or_insert(1);
+    /// });
+    /// assert_eq!(flights.in_flight(), 1, "the load stays attached");
+    /// load.complete(Ok(2), |k, v| {
+    ///     store.lock().unwrap().insert(*k, *v);
+    /// });
+    /// assert_eq!(store.lock().unwrap()["a"], 2, "and still commits");
+    /// ```
+    pub fn locked<Q, R>(&self, key: &Q, write: impl FnOnce() -> R) -> R
+    where
+        Q: Hash + Equivalent<K> + ?Sized,
+    {
+        let _shard = self.inner.shard(key);
+        write()
+    }
+
     /// Detaches every load in flight and runs `write` while holding every
     /// shard's lock (for `clear`).
     pub fn invalidate_all<R>(&self, write: impl FnOnce() -> R) -> R {
