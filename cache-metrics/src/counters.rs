@@ -262,7 +262,7 @@ pub(crate) struct Shared {
 }
 
 /// The address of the recorder the `metrics` macros use on this thread.
-fn current_recorder() -> usize {
+pub(crate) fn current_recorder() -> usize {
     metrics::with_recorder(|recorder| std::ptr::from_ref(recorder).cast::<()>().addr())
 }
 
@@ -270,7 +270,7 @@ fn current_recorder() -> usize {
 /// the no-op one.
 /// `None` when no thread can be started (the cache then keeps the handles
 /// it registered).
-fn plain_recorder() -> Option<usize> {
+pub(crate) fn plain_recorder() -> Option<usize> {
     std::thread::scope(|s| {
         let probe = std::thread::Builder::new().name("cache-metrics-probe".into());
         probe.spawn_scoped(s, current_recorder).ok()?.join().ok()

@@ -13,6 +13,13 @@ use std::time::Duration;
 
 use crate::counters::Shared;
 
+/// What the flusher publishes: a cache's counters, or its remote tier's.
+pub(crate) trait Flush: Send + Sync {
+    /// Moves the handles to a global recorder installed since, then
+    /// publishes every counter's exact lifetime total.
+    fn flush(&self);
+}
+
 /// How often the flusher publishes every live cache's counters: the
 /// recorder's totals are never more than this (plus the time one pass
 /// takes) behind the exact counts.
@@ -22,19 +29,22 @@ pub const FLUSH_INTERVAL: Duration = Duration::from_millis(500);
 /// the names already warned about.
 struct Registry {
     caches: Vec<Weak<Shared>>,
+    /// Other counters (remote tiers'), which share their cache's name.
+    others: Vec<Weak<dyn Flush>>,
     warned: HashSet<String>,
 }
 
 fn registry() -> &'static Mutex<Registry> {
     static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
-    REGISTRY.get_or_init(|| Mutex::new(Registry { caches: Vec::new(), warned: HashSet::new() }))
+    REGISTRY.get_or_init(|| {
+        Mutex::new(Registry { caches: Vec::new(), others: Vec::new(), warned: HashSet::new() })
+    })
 }
 
 /// Adds a cache to the flusher's list, starting the flusher on first use.
 /// Warns once per name (through `tracing`) when a live cache already has
 /// this name: their series would be merged.
 pub(crate) fn register(shared: &Arc<Shared>) {
-    static STARTED: OnceLock<bool> = OnceLock::new();
     let mut registry = registry().lock().unwrap_or_else(PoisonError::into_inner);
     registry.caches.retain(|cache| cache.strong_count() > 0);
     let name = shared.name();
@@ -48,6 +58,21 @@ pub(crate) fn register(shared: &Arc<Shared>) {
     }
     registry.caches.push(Arc::downgrade(shared));
     drop(registry);
+    start();
+}
+
+/// Adds counters other than a cache's own (a remote tier's) to the
+/// flusher's list, starting the flusher on first use.
+pub(crate) fn register_other(other: Weak<dyn Flush>) {
+    let mut registry = registry().lock().unwrap_or_else(PoisonError::into_inner);
+    registry.others.retain(|other| other.strong_count() > 0);
+    registry.others.push(other);
+    drop(registry);
+    start();
+}
+
+fn start() {
+    static STARTED: OnceLock<bool> = OnceLock::new();
     STARTED.get_or_init(|| {
         std::thread::Builder::new().name("cache-metrics-flush".into()).spawn(run).is_ok()
     });
@@ -63,12 +88,19 @@ fn run() {
 
 /// One pass: every live cache publishes its exact counts.
 pub(crate) fn flush_all() {
-    let live: Vec<Arc<Shared>> = {
+    let (live, others): (Vec<Arc<Shared>>, Vec<Arc<dyn Flush>>) = {
         let mut registry = registry().lock().unwrap_or_else(PoisonError::into_inner);
         registry.caches.retain(|cache| cache.strong_count() > 0);
-        registry.caches.iter().filter_map(Weak::upgrade).collect()
+        registry.others.retain(|other| other.strong_count() > 0);
+        (
+            registry.caches.iter().filter_map(Weak::upgrade).collect(),
+            registry.others.iter().filter_map(Weak::upgrade).collect(),
+        )
     };
     for cache in live {
         cache.flush();
+    }
+    for other in others {
+        other.flush();
     }
 }

@@ -30,8 +30,9 @@
 //! | `cache_refreshes_total` | counter | `cache`, `outcome` = `success` \| `failure` | count | background reloads (`refresh_after`, stale-while-revalidate) and `refresh` calls that ended |
 //! | `cache_negative_hits_total` | counter | `cache` | count | lookups answered by a cached "not found" (`negative_ttl`), not counted as hits |
 //!
-//! With a remote tier or a backplane ([`RemoteMetrics`], counted exactly and
-//! sent to handles registered when the cache is built):
+//! With a remote tier or a backplane ([`RemoteMetrics`], counted exactly,
+//! exported as totals, and following a recorder installed later as the
+//! cache's own counters do):
 //!
 //! | name | type | labels | unit | meaning |
 //! |---|---|---|---|---|

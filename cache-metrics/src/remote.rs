@@ -1,11 +1,15 @@
 //! Counters of a cache's remote tier and backplane: [`RemoteMetrics`] and its
 //! [`RemoteSnapshot`].
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use metrics::{Counter, Gauge, Histogram, Unit};
 
+use crate::counters::{current_recorder, plain_recorder};
+use crate::flusher::{self, Flush};
 use crate::names;
 
 /// The remote tier's and the backplane's counters at one moment (the
@@ -65,14 +69,27 @@ impl RemoteSnapshot {
 }
 
 /// Exact counters of a cache's remote tier and backplane, also exported
-/// through `metrics` (handles registered with the recorder current when the
-/// cache is built): see the crate docs' table for the names.
+/// through `metrics` (see the crate docs' table for the names). Counters are
+/// exported as their exact totals; a tier built while no recorder was
+/// installed follows the global recorder installed later, as a cache's own
+/// counters do (within [`FLUSH_INTERVAL`](crate::FLUSH_INTERVAL), with its
+/// whole counts; read-latency samples taken before are lost).
 #[derive(Debug)]
 pub struct RemoteMetrics {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     counts: [AtomicU64; COUNTS],
     read_nanos: AtomicU64,
     queued: AtomicU64,
-    handles: Handles,
+    handles: ArcSwap<Handles>,
+    /// When the handles follow the global recorder: the address of the
+    /// recorder they are registered with. `None`: registered with a local
+    /// recorder, kept for good.
+    follows_global: Option<AtomicUsize>,
+    name: String,
 }
 
 const L2_HITS: usize = 0;
@@ -95,10 +112,10 @@ struct Handles {
     queued: Gauge,
 }
 
-impl RemoteMetrics {
-    /// Counters for the cache `name`, registered with the current recorder.
-    #[must_use]
-    pub fn new(name: &str) -> Self {
+impl Handles {
+    /// Describes the metrics to the current recorder and registers a
+    /// handle for each.
+    fn register(name: &str) -> Self {
         describe();
         let label = [(names::CACHE, name.to_owned())];
         let l2 = |result: &'static str| {
@@ -121,20 +138,57 @@ impl RemoteMetrics {
             metrics::counter!(names::L2_REPLAYED, &label),
         ];
         Self {
+            counters,
+            read_latency: metrics::histogram!(names::L2_READ_DURATION, &label),
+            queued: metrics::gauge!(names::L2_QUEUED, &label),
+        }
+    }
+}
+
+impl Flush for Inner {
+    fn flush(&self) {
+        if let Some(registered) = &self.follows_global {
+            let now = current_recorder();
+            if registered.swap(now, Relaxed) != now {
+                self.handles.store(Arc::new(Handles::register(&self.name)));
+            }
+        }
+        let handles = self.handles.load();
+        for (count, counter) in self.counts.iter().zip(&handles.counters) {
+            counter.absolute(count.load(Relaxed));
+        }
+        #[allow(clippy::cast_precision_loss)] // a queue length, far below 2^52
+        handles.queued.set(self.queued.load(Relaxed) as f64);
+    }
+}
+
+impl RemoteMetrics {
+    /// Counters for the cache `name`, registered with the current recorder
+    /// (and handed to the process-wide flusher, which moves them to a
+    /// global recorder installed later).
+    #[must_use]
+    pub fn new(name: &str) -> Self {
+        let registered = current_recorder();
+        let follows_global =
+            (plain_recorder() == Some(registered)).then(|| AtomicUsize::new(registered));
+        let inner = Arc::new(Inner {
             counts: Default::default(),
             read_nanos: AtomicU64::new(0),
             queued: AtomicU64::new(0),
-            handles: Handles {
-                counters,
-                read_latency: metrics::histogram!(names::L2_READ_DURATION, &label),
-                queued: metrics::gauge!(names::L2_QUEUED, &label),
-            },
-        }
+            handles: ArcSwap::from_pointee(Handles::register(name)),
+            follows_global,
+            name: name.to_owned(),
+        });
+        let weak: Weak<dyn Flush> = Arc::downgrade(&inner) as Weak<Inner>;
+        flusher::register_other(weak);
+        Self { inner }
     }
 
+    /// Counts one event and exports the total it made (never an increment,
+    /// so the flusher re-publishing totals can neither lose nor double it).
     fn add(&self, which: usize) {
-        self.counts[which].fetch_add(1, Relaxed);
-        self.handles.counters[which].increment(1);
+        let total = self.inner.counts[which].fetch_add(1, Relaxed) + 1;
+        self.inner.handles.load().counters[which].absolute(total);
     }
 
     /// A remote read: `Some(found)`, or `None` when it failed or timed out.
@@ -144,8 +198,9 @@ impl RemoteMetrics {
             Some(false) => L2_MISSES,
             None => L2_ERRORS,
         });
-        self.read_nanos.fetch_add(u64::try_from(took.as_nanos()).unwrap_or(u64::MAX), Relaxed);
-        self.handles.read_latency.record(took.as_secs_f64());
+        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        self.inner.read_nanos.fetch_add(nanos, Relaxed);
+        self.inner.handles.load().read_latency.record(took.as_secs_f64());
     }
 
     /// A remote write or delete that failed or timed out.
@@ -195,15 +250,16 @@ impl RemoteMetrics {
 
     /// The number of writes waiting to be replayed.
     pub fn set_queued(&self, queued: u64) {
-        self.queued.store(queued, Relaxed);
+        self.inner.queued.store(queued, Relaxed);
         #[allow(clippy::cast_precision_loss)] // a queue length, far below 2^52
-        self.handles.queued.set(queued as f64);
+        self.inner.handles.load().queued.set(queued as f64);
     }
 
     /// The counters now.
     #[must_use]
     pub fn snapshot(&self) -> RemoteSnapshot {
-        let c = |i: usize| self.counts[i].load(Relaxed);
+        let inner = &self.inner;
+        let c = |i: usize| inner.counts[i].load(Relaxed);
         RemoteSnapshot {
             l2_hits: c(L2_HITS),
             l2_misses: c(L2_MISSES),
@@ -211,12 +267,12 @@ impl RemoteMetrics {
             l2_decode_errors: c(L2_DECODE),
             l2_oversized: c(L2_OVERSIZED),
             l2_writes: c(L2_WRITES),
-            l2_read_time: Duration::from_nanos(self.read_nanos.load(Relaxed)),
+            l2_read_time: Duration::from_nanos(inner.read_nanos.load(Relaxed)),
             backplane_sent: c(BP_SENT),
             backplane_received: c(BP_RECEIVED),
             backplane_dropped: c(BP_DROPPED),
             reconnects: c(RECONNECTS),
-            queued_writes: self.queued.load(Relaxed),
+            queued_writes: inner.queued.load(Relaxed),
             replayed_writes: c(REPLAYED),
         }
     }
