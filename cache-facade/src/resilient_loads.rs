@@ -88,7 +88,10 @@ where
                 }
             }
         }
-        self.fetch_missing(key, loader).await
+        // Boxed: the miss path's state (single-flight, fail-safe, timeouts)
+        // is several hundred bytes, which every hit would otherwise carry
+        // in its future and move around; a miss pays one allocation.
+        Box::pin(self.fetch_missing(key, loader)).await
     }
 
     /// The store lookup with the entry's time left; counts the hit or miss.
