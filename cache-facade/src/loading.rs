@@ -100,7 +100,10 @@ where
         let commit = Arc::clone(&self.inner.commit);
         let commit = move |key: &K, value: &V| commit(key, value);
         let through = crate::tiered::Through::new(self.inner.tier.as_ref(), &self.inner.ttl, &key);
-        let loader = move || through.run(loader());
+        // The load runs in its own task: the span, made here, keeps the
+        // loader's own spans and events under the caller's.
+        let span = tracing::debug_span!("cache_load", cache = %self.inner.name);
+        let loader = move || tracing::Instrument::instrument(through.run(loader()), span);
         let result = self
             .inner
             .flights

@@ -192,6 +192,10 @@ where
             return;
         }
         let (commit, remote) = self.refresh_commit();
+        // As a load's: the reload's spans stay under the caller that
+        // triggered it.
+        let span = tracing::debug_span!("cache_refresh", cache = %inner.name);
+        let loader = move || tracing::Instrument::instrument(loader(), span);
         let Some(waiter) = inner.flights.spawn_load(key, loader, inner.load_timeout, commit) else {
             return;
         };
