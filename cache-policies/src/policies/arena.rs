@@ -254,12 +254,27 @@ impl<T> Arena<T> {
         list.len -= 1;
     }
 
-    /// Moves a node of `list` to its newest end.
+    /// Moves a node of `list` to its newest end (the hit path of LRU
+    /// queues: [`unlink`](Self::unlink) then [`push_back`](Self::push_back)
+    /// without the stores they would undo).
     pub(crate) fn move_to_back(&mut self, list: &mut List, idx: usize) {
-        if list.tail != idx {
-            self.unlink(list, idx);
-            self.push_back(list, idx);
+        let tail = list.tail;
+        if tail == idx {
+            return;
         }
+        // Linked and not the newest: `next` is a node.
+        let (prev, next) = (self.nodes[idx].prev, self.nodes[idx].next_link());
+        if prev == NIL_LINK {
+            list.head = next as usize;
+        } else {
+            self.nodes[prev as usize].set_next(next);
+        }
+        self.nodes[next as usize].prev = prev;
+        self.nodes[tail].set_next(link(idx));
+        let node = &mut self.nodes[idx];
+        node.prev = link(tail);
+        node.set_next(NIL_LINK);
+        list.tail = idx;
     }
 
     /// Forgets every node (lists must be reset by the caller).
@@ -324,14 +339,20 @@ mod tests {
         arena.unlink(&mut a, ids[2]);
         arena.push_back(&mut b, ids[2]);
         arena.set_tag(ids[1], 2);
+        arena.move_to_back(&mut a, ids[3]); // from the middle
+        arena.move_to_back(&mut a, ids[3]); // the newest already
         let tags: Vec<u8> = ids.iter().map(|&i| arena.tag(i)).collect();
         assert_eq!(tags, [3, 2, 1, 0]);
-        // Links are intact: a holds 1, 3, 0 (oldest first); b holds 2.
-        assert_eq!(a.head(), ids[1]);
-        assert_eq!(arena.next(ids[1]), ids[3]);
-        assert_eq!(arena.next(ids[3]), ids[0]);
-        assert_eq!(arena.next(ids[0]), NIL);
+        // Links are intact: a holds 1, 0, 3 (oldest first); b holds 2.
+        assert_eq!((a.head(), a.len()), (ids[1], 3));
+        assert_eq!(arena.next(ids[1]), ids[0]);
+        assert_eq!(arena.next(ids[0]), ids[3]);
+        assert_eq!(arena.next(ids[3]), NIL);
         assert_eq!((b.head(), arena.next(ids[2])), (ids[2], NIL));
+        arena.unlink(&mut a, ids[3]);
+        arena.push_back(&mut a, ids[3]);
+        arena.unlink(&mut a, ids[0]);
+        assert_eq!((a.head(), arena.next(ids[1]), a.len()), (ids[1], ids[3], 2));
     }
 
     #[test]

@@ -78,6 +78,13 @@ impl Sieve {
         self.arena.tag(idx) != 0
     }
 
+    /// Marks the key at `idx` visited (a hit on a marked key writes nothing).
+    fn visit(&mut self, idx: usize) {
+        if !self.visited(idx) {
+            self.arena.set_tag(idx, 1);
+        }
+    }
+
     fn detach(&mut self, idx: usize) {
         if self.hand == idx {
             self.hand = self.arena.next(idx);
@@ -102,7 +109,7 @@ impl fmt::Debug for Sieve {
 impl<K> EvictionPolicy<K> for Sieve {
     fn on_insert(&mut self, entry: &EntryInfo<'_, K>) {
         if let Some(idx) = self.arena.find(entry.hash) {
-            self.arena.set_tag(idx, 1);
+            self.visit(idx);
         } else if let Some(idx) = self.arena.alloc(entry.hash, ()) {
             // Not visited (tag 0). A full arena leaves the key untracked.
             self.arena.push_back(&mut self.queue, idx);
@@ -111,7 +118,7 @@ impl<K> EvictionPolicy<K> for Sieve {
 
     fn on_access(&mut self, hash: u64) {
         if let Some(idx) = self.arena.find(hash) {
-            self.arena.set_tag(idx, 1);
+            self.visit(idx);
         }
     }
 
