@@ -2,7 +2,8 @@
 //! key: the building block of every shipped policy.
 //!
 //! Nodes live in a `Vec` and are named by their index; freed indices are
-//! reused (free list). A [`List`] is just `(head, tail, len)`, so several lists
+//! reused, newest first (a free list threaded through the freed nodes' links,
+//! so it costs no memory). A [`List`] is just `(head, tail, len)`, so several lists
 //! (LRU queues, SLRU segments) can share one arena, and a node moves between
 //! them in O(1). The key index is a `hashbrown::HashTable<u32>` that stores
 //! slab indices only. Links and index entries are `u32` (half the bytes of
@@ -114,8 +115,9 @@ impl List {
 #[derive(Debug)]
 pub(crate) struct Arena<T> {
     nodes: Vec<Node<T>>,
-    /// Released indices, reused first.
-    free: Vec<usize>,
+    /// The most recently released node, reused first; each released node's
+    /// `next` link names the one released before it ([`NIL_LINK`]: none).
+    free: u32,
     /// Slab indices, found by the caller's hash.
     index: HashTable<u32>,
     /// The most keys tracked at once ([`MAX_NODES`]; less in tests).
@@ -137,7 +139,7 @@ impl<T> Arena<T> {
     fn with_limit(limit: usize) -> Self {
         Self {
             nodes: Vec::new(),
-            free: Vec::new(),
+            free: NIL_LINK,
             index: HashTable::new(),
             limit: limit.min(MAX_NODES),
         }
@@ -153,10 +155,7 @@ impl<T> Arena<T> {
     /// tracked) when the arena already tracks [`MAX_NODES`] keys.
     pub(crate) fn alloc(&mut self, hash: u64, data: T) -> Option<usize> {
         let node = Node { hash, prev: NIL_LINK, next: NIL_LINK, data };
-        let idx = if let Some(idx) = self.free.pop() {
-            self.nodes[idx] = node;
-            idx
-        } else {
+        let idx = if self.free == NIL_LINK {
             if self.nodes.len() >= self.limit {
                 return None;
             }
@@ -169,6 +168,11 @@ impl<T> Arena<T> {
             }
             self.nodes.push(node);
             self.nodes.len() - 1
+        } else {
+            let idx = self.free as usize;
+            self.free = self.nodes[idx].next_link();
+            self.nodes[idx] = node;
+            idx
         };
         let nodes = &self.nodes;
         self.index.insert_unique(hash, link(idx), |&i| nodes[i as usize].hash);
@@ -182,7 +186,8 @@ impl<T> Arena<T> {
         if let Ok(entry) = self.index.find_entry(hash, |&i| i == stored) {
             entry.remove();
         }
-        self.free.push(idx);
+        self.nodes[idx].set_next(self.free);
+        self.free = stored;
     }
 
     pub(crate) fn hash_of(&self, idx: usize) -> u64 {
@@ -280,7 +285,7 @@ impl<T> Arena<T> {
     /// Forgets every node (lists must be reset by the caller).
     pub(crate) fn clear(&mut self) {
         self.nodes.clear();
-        self.free.clear();
+        self.free = NIL_LINK;
         self.index.clear();
     }
 
@@ -320,6 +325,13 @@ mod tests {
         assert_eq!(arena.find(109), Some(again));
         assert_eq!((arena.len(), list.len()), (3, 2));
         assert_eq!(arena.next(list.head()), ids[0]);
+        for &i in &[ids[2], ids[0]] {
+            arena.unlink(&mut list, i);
+            arena.release(i);
+        }
+        let reused = [arena.alloc(7, ()), arena.alloc(8, ()), arena.alloc(9, ())];
+        assert_eq!(reused, [Some(ids[0]), Some(ids[2]), Some(3)], "newest freed first");
+        assert_eq!((arena.find(7), arena.find(9)), (Some(ids[0]), Some(3)));
     }
 
     #[test]
