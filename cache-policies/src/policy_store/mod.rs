@@ -422,6 +422,9 @@ where
             state.weight = state.weight - u64::from(old_weight) + u64::from(weight);
             return Some(old_weight);
         }
+        if entries.len() == entries.capacity() {
+            table::make_room(&mut entries, |e| self.hasher.hash_one(&e.key));
+        }
         let stored = entries.insert_unique(hash, entry, |e| self.hasher.hash_one(&e.key));
         if bounded {
             let info = EntryInfo::new(&stored.get().key, hash, weight, expires_at);
