@@ -22,6 +22,8 @@
 
 use hashbrown::HashTable;
 
+use crate::policy_store::make_room;
+
 /// The "no node" index.
 pub(crate) const NIL: usize = usize::MAX;
 /// Bits of a link that name a node; the rest of a `next` link is the tag.
@@ -175,6 +177,10 @@ impl<T> Arena<T> {
             idx
         };
         let nodes = &self.nodes;
+        if self.index.len() == self.index.capacity() {
+            // Not doubled for the tombstones of released keys (see make_room).
+            make_room(&mut self.index, |&i| nodes[i as usize].hash);
+        }
         self.index.insert_unique(hash, link(idx), |&i| nodes[i as usize].hash);
         Some(idx)
     }
@@ -365,6 +371,27 @@ mod tests {
         arena.push_back(&mut a, ids[3]);
         arena.unlink(&mut a, ids[0]);
         assert_eq!((a.head(), arena.next(ids[1]), a.len()), (ids[1], ids[3], 2));
+    }
+
+    #[test]
+    fn churn_leaves_the_key_index_at_the_size_the_keys_need() {
+        let mut arena: Arena<()> = Arena::new();
+        let mut list = List::new();
+        let hash = |k: u64| k.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ (k >> 7);
+        for k in 0..3_000 {
+            let i = arena.alloc(hash(k), ()).expect("room");
+            arena.push_back(&mut list, i);
+        }
+        let size = arena.index.allocation_size();
+        for k in 3_000..200_000 {
+            let oldest = list.head();
+            arena.unlink(&mut list, oldest);
+            arena.release(oldest);
+            let i = arena.alloc(hash(k), ()).expect("room");
+            arena.push_back(&mut list, i);
+        }
+        assert_eq!((arena.len(), arena.index.allocation_size()), (3_000, size));
+        assert_eq!(arena.find(hash(199_999)), Some(list.tail));
     }
 
     #[test]

@@ -21,6 +21,8 @@ use std::collections::VecDeque;
 
 use hashbrown::HashTable;
 
+use crate::policy_store::make_room;
+
 /// Ghosts remembered per side: one per this many keys tracked (5%; 10% and
 /// more cost up to 4 points on a 71-entry cache, where a single ghost hit
 /// moves the window by more than 1%).
@@ -66,6 +68,10 @@ impl Ghosts {
         self.order.push_back(hash);
         let (order, popped) = (&self.order, self.popped);
         if self.index.find(hash, |&s| Self::at(order, popped, s) == hash).is_none() {
+            if self.index.len() == self.index.capacity() {
+                // Not doubled for the tombstones of forgotten ghosts.
+                make_room(&mut self.index, |&s| Self::at(order, popped, s));
+            }
             self.index.insert_unique(hash, seq, |&s| Self::at(order, popped, s));
         }
         while self.order.len() > limit {

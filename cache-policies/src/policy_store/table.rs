@@ -90,18 +90,20 @@ impl<K, V> Table<K, V> {
     }
 }
 
-/// Makes room for one more entry in a shard's table that has none left,
-/// without doubling it for nothing: rebuilds it at the size its live entries
-/// need, with at least an eighth to spare (doubling it when they fill it).
+/// Makes room for one more item in a table that has none left, without
+/// doubling it for nothing: rebuilds it at the size its live items need,
+/// with at least an eighth to spare (doubling it when they fill it). Called
+/// before an insert when `len() == capacity()`, by the shards and by the
+/// policies' key indexes.
 ///
-/// A removed entry may leave a tombstone that takes room until a rehash,
-/// and hashbrown rehashes in place only a table at most half live; it
-/// doubles any other. A full cache keeps its tables more than half live and
-/// evicts as it inserts, so it ended at twice the table it needs: 100,000
-/// `u64` entries took 113 B each after churn, 61 B after the first fill.
-/// The rebuild is one pass over the entries, as hashbrown's own growth or
-/// rehash is; the spare eighth spaces rebuilds at least `len / 8` inserts
-/// apart.
+/// A removed item may leave a tombstone that takes room until a rehash, and
+/// hashbrown rehashes in place only a table at most half live; it doubles
+/// any other. A full cache keeps its tables more than half live and evicts
+/// as it inserts, so every table ended at twice the size it needs: 100,000
+/// `u64` entries of the default store took 112 B each after churn, 61 B
+/// after the first fill. The rebuild is one pass over the items, as
+/// hashbrown's own growth or rehash is; the spare eighth spaces rebuilds at
+/// least `len / 8` inserts apart.
 #[cold]
 pub(crate) fn make_room<T>(table: &mut HashTable<T>, hasher: impl Fn(&T) -> u64) {
     let len = table.len();
