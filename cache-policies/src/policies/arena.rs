@@ -12,9 +12,10 @@
 //! SIEVE's visited bit). A node with a zero-sized payload (`Arena<()>`) is
 //! thus 16 bytes: its hash and two links. One arena tracks at most
 //! [`MAX_NODES`] (2^30 - 1) keys; [`alloc`](Arena::alloc) refuses more, and
-//! the policy leaves such a key untracked (a
-//! [`PolicyStore`](crate::PolicyStore) evicts entries its policy does not
-//! name). Callers still name nodes by `usize`.
+//! the policy leaves such a key untracked instead of panicking: it is never
+//! a victim, and a [`PolicyStore`](crate::PolicyStore) keeps its bound by
+//! evicting the keys the policy does name (any entry once it names none).
+//! Callers still name nodes by `usize`.
 //!
 //! A key is tracked by the store's hash alone ([`alloc`](Arena::alloc),
 //! [`find`](Arena::find)): no key is copied, and a store that owns its keys
