@@ -7,11 +7,11 @@
 //! (LRU queues, SLRU segments) can share one arena, and a node moves between
 //! them in O(1). The key index is a `hashbrown::HashTable<u32>` that stores
 //! slab indices only. Links and index entries are `u32` (half the bytes of
-//! `usize`), of which a link uses 30 bits: the top 2 bits of a node's `next`
-//! link are its *tag*, two bits of payload for free (W-TinyLFU's queue,
-//! SIEVE's visited bit). A node with a zero-sized payload (`Arena<()>`) is
-//! thus 16 bytes: its hash and two links. One arena tracks at most
-//! [`MAX_NODES`] (2^30 - 1) keys; [`alloc`](Arena::alloc) refuses more, and
+//! `usize`), of which a link uses 29 bits: the top 3 bits of a node's `next`
+//! link are its *tag*, three bits of payload for free (W-TinyLFU's queue and
+//! a flag, SIEVE's visited bit). A node with a zero-sized payload
+//! (`Arena<()>`) is thus 16 bytes: its hash and two links. One arena tracks
+//! at most [`MAX_NODES`] (2^29 - 1, 536,870,911) keys; [`alloc`](Arena::alloc) refuses more, and
 //! the policy leaves such a key untracked instead of panicking: it is never
 //! a victim, and a [`PolicyStore`](crate::PolicyStore) keeps its bound by
 //! evicting the keys the policy does name (any entry once it names none).
@@ -28,7 +28,7 @@ use crate::policy_store::make_room;
 /// The "no node" index.
 pub(crate) const NIL: usize = usize::MAX;
 /// Bits of a link that name a node; the rest of a `next` link is the tag.
-const LINK_BITS: u32 = 30;
+const LINK_BITS: u32 = 29;
 /// The node bits of a link.
 const LINK_MASK: u32 = (1 << LINK_BITS) - 1;
 /// [`NIL`] as stored in a link.
@@ -211,19 +211,19 @@ impl<T> Arena<T> {
         &mut self.nodes[idx].data
     }
 
-    /// The node's tag (0..=3; 0 when allocated), kept in its `next` link.
+    /// The node's tag (0..8; 0 when allocated), kept in its `next` link.
     #[inline]
     pub(crate) fn tag(&self, idx: usize) -> u8 {
-        // The top two bits of a u32: the cast cannot truncate.
+        // The top three bits of a u32: the cast cannot truncate.
         #[allow(clippy::cast_possible_truncation)]
         let tag = (self.nodes[idx].next >> LINK_BITS) as u8;
         tag
     }
 
-    /// Sets the node's tag (`tag` < 4); linked or not, it stays put.
+    /// Sets the node's tag (`tag` < 8); linked or not, it stays put.
     #[inline]
     pub(crate) fn set_tag(&mut self, idx: usize, tag: u8) {
-        debug_assert!(tag < 4, "a tag has two bits");
+        debug_assert!(tag < 8, "a tag has three bits");
         let node = &mut self.nodes[idx];
         node.next = node.next_link() | (u32::from(tag) << LINK_BITS);
     }
@@ -349,7 +349,7 @@ mod tests {
             .map(|t| {
                 let i = arena.alloc(u64::from(t), ()).expect("room");
                 assert_eq!(arena.tag(i), 0, "a new node has tag 0");
-                arena.set_tag(i, 3 - t);
+                arena.set_tag(i, 7 - t);
                 arena.push_back(&mut a, i);
                 i
             })
@@ -361,7 +361,7 @@ mod tests {
         arena.move_to_back(&mut a, ids[3]); // from the middle
         arena.move_to_back(&mut a, ids[3]); // the newest already
         let tags: Vec<u8> = ids.iter().map(|&i| arena.tag(i)).collect();
-        assert_eq!(tags, [3, 2, 1, 0]);
+        assert_eq!(tags, [7, 2, 5, 4]);
         // Links are intact: a holds 1, 0, 3 (oldest first); b holds 2.
         assert_eq!((a.head(), a.len()), (ids[1], 3));
         assert_eq!(arena.next(ids[1]), ids[0]);

@@ -1,13 +1,17 @@
 //! W-TinyLFU's key nodes: an [`Arena`] of 16-byte nodes (hash and two
-//! links) that keeps each key's queue in the node's tag bits and its weight
-//! in a side column, allocated only once some weight is not 1. Unweighted
-//! stores thus pay 16 bytes per node; weighted ones 20.
+//! links) that keeps each key's queue in the low two bits of the node's tag
+//! (the third is free for a flag) and its weight in a side column, allocated
+//! only once some weight is not 1. Unweighted stores thus pay 16 bytes per
+//! node; weighted ones 20.
 
 use super::super::arena::{Arena, List};
 use super::{Queue, Slot};
 
+/// The tag bits that hold the queue.
+const QUEUE_BITS: u8 = 0b11;
+
 impl Queue {
-    /// The queue as a node tag.
+    /// The queue as tag bits.
     const fn tag(self) -> u8 {
         match self {
             Self::Window => 0,
@@ -18,7 +22,7 @@ impl Queue {
 
     /// The queue a node tag names.
     const fn of_tag(tag: u8) -> Self {
-        match tag {
+        match tag & QUEUE_BITS {
             0 => Self::Window,
             1 => Self::Probation,
             _ => Self::Protected,
@@ -51,7 +55,8 @@ impl Nodes {
     /// Moves the node to `queue` (its tag; the caller links it).
     #[inline]
     pub(super) fn set_queue(&mut self, idx: usize, queue: Queue) {
-        self.arena.set_tag(idx, queue.tag());
+        let tag = self.arena.tag(idx);
+        self.arena.set_tag(idx, (tag & !QUEUE_BITS) | queue.tag());
     }
 
     pub(super) fn set_weight(&mut self, idx: usize, weight: u32) {
@@ -137,5 +142,12 @@ mod tests {
         let d = nodes.alloc(4, slot(Queue::Window, 1)).expect("room");
         assert_eq!(nodes.weights.len(), 2, "unit weights beyond the column are not stored");
         assert_eq!(nodes.data(d).weight, 1);
+        nodes.arena.set_tag(d, 0b100);
+        nodes.set_queue(d, Queue::Protected);
+        assert_eq!(
+            (nodes.data(d).queue, nodes.arena.tag(d)),
+            (Queue::Protected, 0b110),
+            "the flag bit stays"
+        );
     }
 }
