@@ -7,6 +7,11 @@
 //! cargo run --release -p benches --bin memory -- [--entries N] [--json]
 //! ```
 //!
+//! A second column keeps inserting (3 × N more distinct keys): bytes per
+//! entry once the cache has evicted as it inserted for a while, its steady
+//! state (removals leave tombstones in hash tables; ghosts fill up). Caches
+//! that do not evict (they then hold more than N entries) show no figure.
+//!
 //! A second table checks that memory follows what a cache holds, never its
 //! budget: each case runs in a child process of its own (this binary with
 //! `--case NAME`) and reports the resident set (RSS, from `/proc/self/statm`)
@@ -35,14 +40,18 @@ fn live() -> i128 {
     s.bytes_allocated as i128 - s.bytes_deallocated as i128
 }
 
-/// Builds a cache, fills it with `n` entries, and returns (entries held,
-/// bytes per held entry beyond 16).
+/// Entries held and bytes per held entry beyond 16, after the fill; bytes
+/// per held entry after 3 × `n` more keys (`None` if the cache then held
+/// more than `n`: it does not evict).
+type Measure = (u64, f64, Option<f64>);
+
+/// Builds a cache, fills it with `n` entries, then inserts `3 * n` more.
 fn measure<C>(
     n: u64,
     build: impl FnOnce() -> C,
     fill: impl Fn(&C, u64),
     len: impl Fn(&C) -> u64,
-) -> (u64, f64) {
+) -> Measure {
     let before = live();
     let cache = build();
     for k in 0..n {
@@ -50,12 +59,18 @@ fn measure<C>(
     }
     let held = len(&cache).max(1);
     let bytes = live() - before;
+    for k in n..4 * n {
+        fill(&cache, k);
+    }
+    let held_after = len(&cache).max(1);
+    let bytes_after = live() - before;
     drop(cache);
     #[allow(clippy::cast_precision_loss)]
-    (held, bytes as f64 / held as f64 - 16.0)
+    let per_entry = |bytes: i128, held: u64| bytes as f64 / held as f64 - 16.0;
+    (held, per_entry(bytes, held), (held_after <= n).then(|| per_entry(bytes_after, held_after)))
 }
 
-fn store<S: Store<u64, u64>>(n: u64, build: impl FnOnce() -> S) -> (u64, f64) {
+fn store<S: Store<u64, u64>>(n: u64, build: impl FnOnce() -> S) -> Measure {
     measure(
         n,
         build,
@@ -174,7 +189,7 @@ fn main() -> ExitCode {
         }
     }
     let cap = usize::try_from(n).unwrap_or(usize::MAX);
-    let rows: Vec<(&str, (u64, f64))> = vec![
+    let rows: Vec<(&str, Measure)> = vec![
         ("PolicyStore<WTinyLfu>", store(n, || PolicyStore::tinylfu(n))),
         ("PolicyStore<Lru>", store(n, || PolicyStore::lru(n))),
         ("PolicyStore<Sieve>", store(n, || PolicyStore::new(n, |_| Sieve::new()))),
@@ -231,9 +246,10 @@ fn main() -> ExitCode {
     if as_json {
         let items: Vec<String> = rows
             .iter()
-            .map(|(name, (held, bytes))| {
+            .map(|(name, (held, bytes, churned))| {
+                let churned = churned.map_or("null".to_owned(), |b| format!("{b:.1}"));
                 format!(
-                    "{{\"cache\":{},\"entries\":{held},\"overhead_bytes\":{bytes:.1}}}",
+                    "{{\"cache\":{},\"entries\":{held},\"overhead_bytes\":{bytes:.1},\"overhead_bytes_after_churn\":{churned}}}",
                     benches::report::quote(name)
                 )
             })
@@ -243,11 +259,14 @@ fn main() -> ExitCode {
     }
     println!(
         "### Memory per entry beyond key and value (u64 → u64, 16 bytes)\n\n\
-         capacity {n}, filled with {n} distinct keys; live heap bytes after / entries held − 16\n\n\
-         | cache | entries held | overhead bytes per entry |\n|---|--:|--:|"
+         capacity {n}, filled with {n} distinct keys; live heap bytes after / entries held − 16; \
+         then {} more distinct keys (evicting as they arrive), same measure\n\n\
+         | cache | entries held | overhead bytes per entry | after 3×{n} more keys |\n|---|--:|--:|--:|",
+        3 * n
     );
-    for (name, (held, bytes)) in rows {
-        println!("| `{name}` | {held} | {bytes:.1} |");
+    for (name, (held, bytes, churned)) in rows {
+        let churned = churned.map_or("— (no eviction)".to_owned(), |b| format!("{b:.1}"));
+        println!("| `{name}` | {held} | {bytes:.1} | {churned} |");
     }
     match budget_table() {
         Ok(table) => println!("\n{table}"),

@@ -21,6 +21,8 @@ use std::collections::VecDeque;
 
 use hashbrown::HashTable;
 
+use crate::policy_store::make_room;
+
 /// Ghosts remembered per side: one per this many keys tracked (5%; 10% and
 /// more cost up to 4 points on a 71-entry cache, where a single ghost hit
 /// moves the window by more than 1%).
@@ -33,31 +35,60 @@ const GROW: u64 = 1;
 /// on average, and the 71-entry sprite row +1.2).
 const SHRINK: u64 = 2;
 
-/// A bounded FIFO of hashes with a membership index.
+/// A bounded FIFO of hashes with a membership index. The index holds each
+/// remembered hash's position in the FIFO as a `u32` sequence number (the
+/// FIFO holds the hash): 5 bytes per slot instead of 9 for the hash itself.
 #[derive(Debug, Default)]
 struct Ghosts {
     order: VecDeque<u64>,
-    index: HashTable<u64>,
+    /// Sequence numbers (pushes counted from 0, wrapping) of hashes in
+    /// `order`, one per distinct hash.
+    index: HashTable<u32>,
+    /// Hashes popped from `order` so far (wrapping): the sequence number of
+    /// its front.
+    popped: u32,
 }
 
 impl Ghosts {
+    /// The hash at sequence number `seq` (which must be in `order`).
+    fn at(order: &VecDeque<u64>, popped: u32, seq: u32) -> u64 {
+        order[seq.wrapping_sub(popped) as usize]
+    }
+
     /// Remembers `hash`, forgetting the oldest hashes beyond `limit`.
     fn push(&mut self, hash: u64, limit: usize) {
+        if self.order.len() == self.order.capacity() {
+            // Grow by an eighth, as the limit follows the keys tracked.
+            let more = (self.order.len() / 8).max(16);
+            self.order.reserve_exact(more);
+        }
+        // Fewer than 2^32 hashes are held: truncation keeps the count mod 2^32.
+        #[allow(clippy::cast_possible_truncation)]
+        let seq = self.popped.wrapping_add(self.order.len() as u32);
         self.order.push_back(hash);
-        if self.index.find(hash, |&h| h == hash).is_none() {
-            self.index.insert_unique(hash, hash, |&h| h);
+        let (order, popped) = (&self.order, self.popped);
+        if self.index.find(hash, |&s| Self::at(order, popped, s) == hash).is_none() {
+            if self.index.len() == self.index.capacity() {
+                // Not doubled for the tombstones of forgotten ghosts.
+                make_room(&mut self.index, |&s| Self::at(order, popped, s));
+            }
+            self.index.insert_unique(hash, seq, |&s| Self::at(order, popped, s));
         }
         while self.order.len() > limit {
-            let Some(old) = self.order.pop_front() else { break };
-            if let Ok(entry) = self.index.find_entry(old, |&h| h == old) {
+            let Some(&old) = self.order.front() else { break };
+            let (order, popped) = (&self.order, self.popped);
+            if let Ok(entry) = self.index.find_entry(old, |&s| Self::at(order, popped, s) == old) {
                 entry.remove();
             }
+            self.order.pop_front();
+            self.popped = self.popped.wrapping_add(1);
         }
     }
 
     /// Forgets `hash`; whether it was remembered.
     fn take(&mut self, hash: u64) -> bool {
-        match self.index.find_entry(hash, |&h| h == hash) {
+        let (order, popped) = (&self.order, self.popped);
+        match self.index.find_entry(hash, |&s| Self::at(order, popped, s) == hash) {
             Ok(entry) => {
                 entry.remove();
                 true
@@ -80,7 +111,7 @@ pub(crate) enum Adjustment {
 
 /// The ghosts of both sides and the rule that turns their hits into window
 /// adjustments. Memory follows the keys tracked: at most one ghost per 20
-/// keys on each side (a `u64` in a queue and in an index).
+/// keys on each side (a `u64` in a queue and a `u32` in an index).
 #[derive(Debug, Default)]
 pub(crate) struct WindowSizer {
     window: Ghosts,
@@ -129,6 +160,32 @@ mod tests {
         assert_eq!(sizer.missed(1, 3), Adjustment::Grow(3));
         assert_eq!(sizer.missed(1, 3), Adjustment::Keep, "a ghost counts once");
         assert_eq!(sizer.missed(2, 1), Adjustment::Shrink(2));
+    }
+
+    #[test]
+    fn ghosts_remember_as_a_queue_and_a_set_of_hashes_would() {
+        // The reference: the hashes themselves in the index.
+        let (mut order, mut index) = (VecDeque::new(), std::collections::HashSet::new());
+        let mut ghosts = Ghosts { popped: u32::MAX - 50, ..Ghosts::default() }; // wraps
+        let mut rng = 5u64;
+        for step in 0..20_000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let (hash, limit) = (rng % 61, 1 + (step / 1000) % 40);
+            if rng & 4 == 0 {
+                assert_eq!(ghosts.take(hash), index.remove(&hash), "step {step}");
+            } else {
+                ghosts.push(hash, limit);
+                order.push_back(hash);
+                index.insert(hash);
+                while order.len() > limit {
+                    let old = order.pop_front().expect("over the limit");
+                    index.remove(&old);
+                }
+            }
+            assert_eq!((ghosts.order.len(), ghosts.index.len()), (order.len(), index.len()));
+        }
     }
 
     #[test]

@@ -16,12 +16,15 @@ impl KeyQueue {
         Self { arena: Arena::new(), order: List::new() }
     }
 
-    /// Appends `hash` unless present; returns its index if it was present.
+    /// Appends `hash` unless present (or the arena is full: see
+    /// [`MAX_NODES`](super::arena::MAX_NODES)); returns its index if it was
+    /// present.
     pub(crate) fn push_back_if_absent(&mut self, hash: u64) -> Option<usize> {
         let found = self.arena.find(hash);
         if found.is_none() {
-            let idx = self.arena.alloc(hash, ());
-            self.arena.push_back(&mut self.order, idx);
+            if let Some(idx) = self.arena.alloc(hash, ()) {
+                self.arena.push_back(&mut self.order, idx);
+            }
         }
         found
     }

@@ -117,8 +117,10 @@ impl<K> EvictionPolicy<K> for Lfu {
             return;
         }
         let counts = self.new_counts();
-        let idx = self.arena.alloc(entry.hash, counts);
-        self.order.insert((counts.priority, counts.stamp, idx));
+        // A full arena leaves the key untracked.
+        if let Some(idx) = self.arena.alloc(entry.hash, counts) {
+            self.order.insert((counts.priority, counts.stamp, idx));
+        }
     }
 
     fn on_access(&mut self, hash: u64) {

@@ -29,7 +29,8 @@ use super::arena::{Arena, List, NIL};
 /// assert_eq!(policy.evict(), Some(2));
 /// ```
 pub struct Sieve {
-    arena: Arena<bool>,
+    /// The visited bit is each node's tag (a node is 16 bytes).
+    arena: Arena<()>,
     queue: List,
     hand: usize,
 }
@@ -61,8 +62,8 @@ impl Sieve {
             return None;
         }
         // Terminates within two passes: every visited bit passed is cleared.
-        while *self.arena.data(idx) {
-            *self.arena.data_mut(idx) = false;
+        while self.visited(idx) {
+            self.arena.set_tag(idx, 0);
             idx = self.arena.next(idx);
             if idx == NIL {
                 idx = self.queue.head();
@@ -70,6 +71,18 @@ impl Sieve {
         }
         self.hand = idx;
         Some(idx)
+    }
+
+    /// Whether the key at `idx` was hit since the hand last passed it.
+    fn visited(&self, idx: usize) -> bool {
+        self.arena.tag(idx) != 0
+    }
+
+    /// Marks the key at `idx` visited (a hit on a marked key writes nothing).
+    fn visit(&mut self, idx: usize) {
+        if !self.visited(idx) {
+            self.arena.set_tag(idx, 1);
+        }
     }
 
     fn detach(&mut self, idx: usize) {
@@ -96,16 +109,16 @@ impl fmt::Debug for Sieve {
 impl<K> EvictionPolicy<K> for Sieve {
     fn on_insert(&mut self, entry: &EntryInfo<'_, K>) {
         if let Some(idx) = self.arena.find(entry.hash) {
-            *self.arena.data_mut(idx) = true;
-        } else {
-            let idx = self.arena.alloc(entry.hash, false);
+            self.visit(idx);
+        } else if let Some(idx) = self.arena.alloc(entry.hash, ()) {
+            // Not visited (tag 0). A full arena leaves the key untracked.
             self.arena.push_back(&mut self.queue, idx);
         }
     }
 
     fn on_access(&mut self, hash: u64) {
         if let Some(idx) = self.arena.find(hash) {
-            *self.arena.data_mut(idx) = true;
+            self.visit(idx);
         }
     }
 

@@ -3,9 +3,12 @@
 use cache_core::{EntryInfo, EvictionPolicy};
 use std::fmt;
 
-use super::arena::{Arena, List, NIL};
+use super::arena::{List, NIL};
 use super::climber::{Adjustment, WindowSizer};
 use super::sketch::FrequencySketch;
+use nodes::Nodes;
+
+mod nodes;
 
 /// Share of the capacity given to the main space at the start (window: 1%).
 const PERCENT_MAIN: f64 = 0.99;
@@ -68,7 +71,10 @@ fn spread(hash: u64) -> u64 {
 ///
 /// Nothing is allocated from `capacity`: `WTinyLfu::new(u64::MAX)` (a weight
 /// budget with no practical bound) allocates nothing until keys arrive, and
-/// then memory follows the keys.
+/// then memory follows the keys: per key tracked, a 16-byte node (its hash
+/// and two `u32` links, whose spare bits hold its queue; 4 more bytes for its
+/// weight once some weight is not 1), a `u32` in the key index, and the
+/// sketch's word.
 ///
 /// Weights are honoured: queue sizes are weights. Each operation is O(1)
 /// amortised. `capacity` is the weight budget the owning store evicts to (a
@@ -91,7 +97,7 @@ fn spread(hash: u64) -> u64 {
 /// assert_ne!(policy.evict(), Some(1), "the popular entry stays");
 /// ```
 pub struct WTinyLfu {
-    arena: Arena<Slot>,
+    arena: Nodes,
     window: List,
     probation: List,
     protected: List,
@@ -122,7 +128,7 @@ impl WTinyLfu {
         let window_max = maximum - (PERCENT_MAIN * maximum as f64) as u64;
         let protected_max = (PERCENT_MAIN_PROTECTED * (maximum - window_max) as f64) as u64;
         Self {
-            arena: Arena::new(),
+            arena: Nodes::new(),
             window: List::new(),
             probation: List::new(),
             protected: List::new(),
@@ -167,7 +173,7 @@ impl WTinyLfu {
         self.window_weight + self.probation_weight + self.protected_weight
     }
 
-    fn list_mut(&mut self, queue: Queue) -> (&mut Arena<Slot>, &mut List, &mut u64) {
+    fn list_mut(&mut self, queue: Queue) -> (&mut Nodes, &mut List, &mut u64) {
         match queue {
             Queue::Window => (&mut self.arena, &mut self.window, &mut self.window_weight),
             Queue::Probation => (&mut self.arena, &mut self.probation, &mut self.probation_weight),
@@ -177,14 +183,14 @@ impl WTinyLfu {
 
     /// Moves a node from its queue to the newest end of `to`.
     fn transfer(&mut self, idx: usize, to: Queue) {
-        let Slot { queue, weight, .. } = *self.arena.data(idx);
+        let Slot { queue, weight, .. } = self.arena.data(idx);
         let (arena, list, total) = self.list_mut(queue);
         arena.unlink(list, idx);
         *total -= u64::from(weight);
         let (arena, list, total) = self.list_mut(to);
         arena.push_back(list, idx);
         *total += u64::from(weight);
-        arena.data_mut(idx).queue = to;
+        arena.set_queue(idx, to);
     }
 
     /// Unlinks and forgets a node.
@@ -192,7 +198,7 @@ impl WTinyLfu {
         if self.candidate == idx {
             self.candidate = NIL;
         }
-        let Slot { queue, weight, .. } = *self.arena.data(idx);
+        let Slot { queue, weight, .. } = self.arena.data(idx);
         let (arena, list, total) = self.list_mut(queue);
         arena.unlink(list, idx);
         *total -= u64::from(weight);
@@ -209,7 +215,9 @@ impl WTinyLfu {
         let spread = spread(hash);
         self.adapt(spread, weight);
         self.sketch.increment(spread);
-        let idx = self.arena.alloc(hash, Slot { queue: Queue::Window, weight });
+        let Some(idx) = self.arena.alloc(hash, Slot { queue: Queue::Window, weight }) else {
+            return; // a full arena leaves the key untracked
+        };
         // The sketch follows the number of keys tracked, not the capacity
         // (which may be a weight budget of any size).
         self.sketch.ensure_capacity(self.arena.len() as u64);
@@ -220,10 +228,10 @@ impl WTinyLfu {
 
     /// A tracked key was overwritten with a value weighing `new_weight`.
     fn update(&mut self, idx: usize, new_weight: u32) {
-        let Slot { queue, weight, .. } = *self.arena.data(idx);
+        let Slot { queue, weight, .. } = self.arena.data(idx);
         let (_, _, total) = self.list_mut(queue);
         *total = *total - u64::from(weight) + u64::from(new_weight);
-        self.arena.data_mut(idx).weight = new_weight;
+        self.arena.set_weight(idx, new_weight);
         self.on_hit(idx);
         self.evict_from_window();
     }
@@ -300,7 +308,7 @@ impl WTinyLfu {
     /// Moves a tracked key after a hit: to the newest end of its queue, or
     /// from probation to protected.
     fn reorder(&mut self, idx: usize) {
-        let Slot { queue, weight, .. } = *self.arena.data(idx);
+        let Slot { queue, weight, .. } = self.arena.data(idx);
         match queue {
             Queue::Window => self.arena.move_to_back(&mut self.window, idx),
             Queue::Protected => self.arena.move_to_back(&mut self.protected, idx),

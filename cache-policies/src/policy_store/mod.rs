@@ -62,6 +62,7 @@ use parking_lot::Mutex;
 
 pub use builder::PolicyStoreBuilder;
 use read_buffer::ReadBuffer;
+pub(crate) use table::make_room;
 use table::{Deadline, Entry, NO_CAP, Table};
 use ticks::Ticks;
 use timer_wheel::TimerWheel;
@@ -421,6 +422,9 @@ where
             drop(entries);
             state.weight = state.weight - u64::from(old_weight) + u64::from(weight);
             return Some(old_weight);
+        }
+        if entries.len() == entries.capacity() {
+            make_room(&mut entries, |e| self.hasher.hash_one(&e.key));
         }
         let stored = entries.insert_unique(hash, entry, |e| self.hasher.hash_one(&e.key));
         if bounded {
