@@ -363,7 +363,8 @@ where
         }
     }
 
-    /// A reader filled its stripe: drain it unless a writer holds the lock.
+    /// A reader's stripe is half full: drain it unless a writer holds the
+    /// lock (never waits for it).
     #[cold]
     fn drain_from_reader(&self) {
         if let Some(mut state) = self.state.try_lock() {

@@ -9,6 +9,8 @@ use super::{Queue, Slot};
 
 /// The tag bits that hold the queue.
 const QUEUE_BITS: u8 = 0b11;
+/// The tag bit that holds [`Slot::reused`].
+const REUSED_BIT: u8 = 0b100;
 
 impl Queue {
     /// The queue as tag bits.
@@ -45,11 +47,21 @@ impl Nodes {
         Self { arena: Arena::new(), weights: Vec::new() }
     }
 
-    /// The node's queue and weight.
+    /// The node's queue, weight and flag.
     #[inline]
     pub(super) fn data(&self, idx: usize) -> Slot {
         let weight = self.weights.get(idx).copied().unwrap_or(1);
-        Slot { queue: Queue::of_tag(self.arena.tag(idx)), weight }
+        let tag = self.arena.tag(idx);
+        Slot { queue: Queue::of_tag(tag), weight, reused: tag & REUSED_BIT != 0 }
+    }
+
+    /// Sets the node's [`Slot::reused`] flag.
+    #[inline]
+    pub(super) fn set_reused(&mut self, idx: usize) {
+        let tag = self.arena.tag(idx);
+        if tag & REUSED_BIT == 0 {
+            self.arena.set_tag(idx, tag | REUSED_BIT);
+        }
     }
 
     /// Moves the node to `queue` (its tag; the caller links it).
@@ -76,7 +88,8 @@ impl Nodes {
     /// [`Arena::alloc`] with a slot.
     pub(super) fn alloc(&mut self, hash: u64, slot: Slot) -> Option<usize> {
         let idx = self.arena.alloc(hash, ())?;
-        self.set_queue(idx, slot.queue);
+        let reused = if slot.reused { REUSED_BIT } else { 0 };
+        self.arena.set_tag(idx, slot.queue.tag() | reused);
         self.set_weight(idx, slot.weight);
         Some(idx)
     }
@@ -126,7 +139,7 @@ mod tests {
     #[test]
     fn queues_and_weights_read_back_and_weights_cost_nothing_until_one_differs() {
         let mut nodes = Nodes::new();
-        let slot = |queue, weight| Slot { queue, weight };
+        let slot = |queue, weight| Slot { queue, weight, reused: false };
         let a = nodes.alloc(1, slot(Queue::Window, 1)).expect("room");
         let b = nodes.alloc(2, slot(Queue::Protected, 1)).expect("room");
         assert!(nodes.weights.is_empty(), "unit weights are not stored");
@@ -142,12 +155,9 @@ mod tests {
         let d = nodes.alloc(4, slot(Queue::Window, 1)).expect("room");
         assert_eq!(nodes.weights.len(), 2, "unit weights beyond the column are not stored");
         assert_eq!(nodes.data(d).weight, 1);
-        nodes.arena.set_tag(d, 0b100);
+        nodes.set_reused(d);
         nodes.set_queue(d, Queue::Protected);
-        assert_eq!(
-            (nodes.data(d).queue, nodes.arena.tag(d)),
-            (Queue::Protected, 0b110),
-            "the flag bit stays"
-        );
+        assert_eq!((nodes.data(d).queue, nodes.data(d).reused), (Queue::Protected, true));
+        assert!(!nodes.data(a).reused);
     }
 }
