@@ -324,6 +324,7 @@ type ConcurrentFn = fn(&[u64], u64, usize) -> u64;
 pub fn concurrent_contenders() -> Vec<(&'static str, ConcurrentFn)> {
     vec![
         (DEFAULT_STORE, |k, cap, t| concurrent_hits(k, t, &seeded_store(cap))),
+        (DEFAULT_CACHE_GET_WITH, facade_hits),
         ("PolicyStore<Lru>", |k, cap, t| concurrent_hits(k, t, &PolicyStore::lru(cap))),
         ("LruStore", |k, cap, t| concurrent_hits(k, t, &LruStore::new(cap))),
         ("MokaStore", |k, cap, t| concurrent_hits(k, t, &MokaStore::new(cap))),
@@ -333,6 +334,54 @@ pub fn concurrent_contenders() -> Vec<(&'static str, ConcurrentFn)> {
             concurrent_hits(k, t, &QuickPeer(quick_cache::sync::Cache::new(cap)))
         }),
     ]
+}
+
+/// The default cache (`AsyncCache` over the default store, seeded as
+/// [`seeded_store`]) replayed through `get_with`: a request is a hit unless
+/// it makes a load. Concurrent misses of one key share one load
+/// (single-flight), as in a service, so a key requested twice within a few
+/// requests costs one load from any number of threads; the raw stores'
+/// replays count both requests as misses, a loss that even an exact LRU
+/// under one mutex shows and that says nothing of the store.
+pub const DEFAULT_CACHE_GET_WITH: &str = "AsyncCache<PolicyStore<WTinyLfu>> (get_with)";
+
+/// Replays `keys` through the default cache's `get_with` from `threads`
+/// tasks on as many runtime workers (a shared cursor, as in
+/// [`concurrent_hits`]); the hits are the requests that made no load.
+fn facade_hits(keys: &[u64], capacity: u64, threads: usize) -> u64 {
+    use std::sync::Arc;
+    let threads = threads.max(1);
+    let cache: cache_facade::AsyncCache<u64, ()> =
+        cache_facade::AsyncCache::builder().store(seeded_store(capacity)).build().expect("cache");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .build()
+        .expect("a runtime");
+    let keys: Arc<[u64]> = Arc::from(keys);
+    let cursor = Arc::new(AtomicUsize::new(0));
+    let loads = Arc::new(AtomicUsize::new(0));
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..threads)
+            .map(|_| {
+                let (cache, keys) = (cache.clone(), Arc::clone(&keys));
+                let (cursor, loads) = (Arc::clone(&cursor), Arc::clone(&loads));
+                tokio::spawn(async move {
+                    while let Some(&key) = keys.get(cursor.fetch_add(1, Ordering::Relaxed)) {
+                        let loads = Arc::clone(&loads);
+                        let load = move || async move {
+                            loads.fetch_add(1, Ordering::Relaxed);
+                            Ok::<(), std::convert::Infallible>(())
+                        };
+                        cache.get_with(key, load).await.expect("infallible");
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.expect("replay task");
+        }
+    });
+    (keys.len() - loads.load(Ordering::Relaxed)) as u64
 }
 
 /// A get-or-insert cache shared by replay threads.

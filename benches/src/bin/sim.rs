@@ -230,6 +230,24 @@ fn run(args: &Args) -> Result<(), String> {
             let (a, b) = (ratio(*one, *n), ratio(*many, *n));
             println!("| {trace} | {cap} | `{name}` | {a:.2} | {b:.2} | {:.2} |", a - b);
         }
+        println!();
+        for (name, _) in concurrent_contenders() {
+            let losses: Vec<(f64, String)> = loss_rows
+                .iter()
+                .filter(|row| row.2 == name)
+                .map(|(trace, cap, _, one, many, n)| {
+                    (ratio(*one, *n) - ratio(*many, *n), format!("{trace}, {cap} entries"))
+                })
+                .collect();
+            let Some((worst, at)) = losses.iter().max_by(|a, b| a.0.total_cmp(&b.0)) else {
+                continue;
+            };
+            let over = losses.iter().filter(|(loss, _)| *loss > 0.5).count();
+            println!(
+                "- `{name}`: worst loss {worst:.2} pp ({at}); {over} of {} rows lose more than 0.5.",
+                losses.len()
+            );
+        }
     }
     Ok(())
 }
