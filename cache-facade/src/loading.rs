@@ -158,16 +158,17 @@ where
         }
         let stale = self.inner.resilience.stale(&key);
         let result = self.load_missing_inline(key.clone(), loader).await;
-        match (result, stale) {
-            // Fail-safe (the load ran in this future: no soft timeout or
-            // stale-while-revalidate here).
-            (Err(CacheError::Load(_) | CacheError::LoaderPanicked { .. }), Some(stale)) => {
+        // Fail-safe (the load ran in this future: no soft timeout or
+        // stale-while-revalidate here). What fail-safe keeps may have
+        // arrived during the load (see `fetch_missing`): looked up again.
+        if matches!(result, Err(CacheError::Load(_) | CacheError::LoaderPanicked { .. })) {
+            if let Some(stale) = stale.or_else(|| self.inner.resilience.stale(&key)) {
                 self.rearm(&key, stale.clone());
                 self.inner.metrics.record_stale_served(cache_metrics::StaleReason::Error);
-                Ok(stale)
+                return Ok(stale);
             }
-            (result, _) => result,
         }
+        result
     }
 
     /// Loads `key` (already looked up and missed) through single-flight,

@@ -108,6 +108,13 @@ where
 
     /// A miss: load, or serve what fail-safe kept when the load is slow or
     /// fails.
+    ///
+    /// What fail-safe keeps may arrive a moment after the miss: the store
+    /// tells its listeners of an expired entry once its locks are released,
+    /// so a caller that finds the entry already gone may not find the stale
+    /// value yet. Such a caller looks again when the soft timeout passes or
+    /// the load fails, and is served the stale value as if it had found it at
+    /// once, instead of waiting out a slow load or seeing the error.
     #[cold]
     async fn fetch_missing<F, Fut, E>(&self, key: K, loader: F) -> Result<Fetched<V>, CacheError>
     where
@@ -116,29 +123,41 @@ where
         E: Into<BoxError> + 'static,
     {
         let resilience = &self.inner.resilience;
-        let Some(stale) = resilience.stale(&key) else {
-            return self.load_missing(key, loader).await.map(Fetched::fresh);
-        };
-        if resilience.stale_while_revalidate {
-            self.refresh_in_background(&key, loader);
-            return Ok(self.serve_stale(&key, stale, StaleReason::Revalidate));
+        let found = resilience.stale(&key);
+        if let Some(stale) = &found {
+            if resilience.stale_while_revalidate {
+                self.refresh_in_background(&key, loader);
+                return Ok(self.serve_stale(&key, stale.clone(), StaleReason::Revalidate));
+            }
         }
-        let load = self.load_missing(key.clone(), loader);
+        let stale = || found.clone().or_else(|| resilience.stale(&key));
+        let mut load = std::pin::pin!(self.load_missing(key.clone(), loader));
         let result = match resilience.soft_timeout {
             // The load runs in its own task: it goes on, and lands in the
             // cache unless a newer write of the key happens first.
-            Some(soft) => match tokio::time::timeout(soft, load).await {
-                Ok(result) => result,
-                Err(_) => return Ok(self.serve_stale(&key, stale, StaleReason::Timeout)),
-            },
-            None => load.await,
+            Some(soft) if resilience.fail_safe.is_some() => {
+                match tokio::time::timeout(soft, load.as_mut()).await {
+                    Ok(result) => result,
+                    Err(_) => match stale() {
+                        Some(stale) => {
+                            return Ok(self.serve_stale(&key, stale, StaleReason::Timeout));
+                        }
+                        // Nothing to serve: wait for the load.
+                        None => load.await,
+                    },
+                }
+            }
+            _ => load.await,
         };
         match result {
             Ok(value) => Ok(Fetched::fresh(value)),
-            Err(error) if fails_safe(&error) => {
-                self.rearm(&key, stale.clone());
-                Ok(self.serve_stale(&key, stale, StaleReason::Error))
-            }
+            Err(error) if fails_safe(&error) => match stale() {
+                Some(stale) => {
+                    self.rearm(&key, stale.clone());
+                    Ok(self.serve_stale(&key, stale, StaleReason::Error))
+                }
+                None => Err(error),
+            },
             Err(error) => Err(error),
         }
     }

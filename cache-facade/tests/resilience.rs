@@ -384,3 +384,95 @@ async fn an_insert_racing_fail_safe_s_re_arm_is_never_overwritten_by_the_stale_v
     thread.join().unwrap();
     assert_eq!(cache.get(&1).await, Some(99), "the insert is not undone by the stale value");
 }
+
+/// A store that also hands its eviction listeners to the test, which can
+/// then report an expiry late, as a store does once its locks are released.
+struct LateListeners {
+    store: cache_facade::LruStore<u32, u32>,
+    listeners: Arc<std::sync::Mutex<Vec<cache_facade::EvictionListener<u32, u32>>>>,
+}
+
+impl cache_facade::Store<u32, u32> for LateListeners {
+    fn get<Q: std::hash::Hash + cache_facade::Equivalent<u32> + ?Sized>(
+        &self,
+        key: &Q,
+    ) -> Option<u32> {
+        self.store.get(key)
+    }
+    fn insert(&self, key: u32, value: u32, expires_at: Option<cache_facade::time::Instant>) {
+        self.store.insert(key, value, expires_at);
+    }
+    fn remove<Q: std::hash::Hash + cache_facade::Equivalent<u32> + ?Sized>(
+        &self,
+        key: &Q,
+    ) -> Option<u32> {
+        self.store.remove(key)
+    }
+    fn clear(&self) {
+        self.store.clear();
+    }
+    fn len(&self) -> u64 {
+        self.store.len()
+    }
+    fn weighted_size(&self) -> u64 {
+        self.store.weighted_size()
+    }
+    fn capacity(&self) -> cache_facade::Capacity {
+        self.store.capacity()
+    }
+    fn for_each_entry(&self, visit: &mut dyn FnMut(&u32, &u32)) {
+        self.store.for_each_entry(visit);
+    }
+    fn add_eviction_listener(&self, listener: cache_facade::EvictionListener<u32, u32>) {
+        self.listeners.lock().unwrap().push(Arc::clone(&listener));
+        self.store.add_eviction_listener(listener);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stale_value_kept_just_after_the_miss_still_answers_a_slow_or_failed_load() {
+    let listeners = Arc::default();
+    let store = LateListeners {
+        store: cache_facade::LruStore::new(100),
+        listeners: Arc::clone(&listeners),
+    };
+    let cache = AsyncCache::builder()
+        .store(store)
+        .default_ttl(TTL)
+        .fail_safe(secs(3_600))
+        .soft_timeout(Duration::from_millis(20))
+        .build()
+        .unwrap();
+    // Another caller's lookup removed key 1 as expired; the store tells
+    // fail-safe 5 ms later, after this caller found neither entry nor
+    // stale value.
+    let expire_late = |key: u32, value: u32| {
+        let listeners = Arc::clone(&listeners);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            for listener in listeners.lock().unwrap().iter() {
+                listener(&key, &value, cache_facade::RemovalCause::Expired);
+            }
+        })
+    };
+    let calls = Arc::new(AtomicUsize::new(0));
+    let started = tokio::time::Instant::now();
+    expire_late(1, 7);
+    let fetched = cache.get_with_meta(1, source(&calls, secs(1), Some(8))).await.unwrap();
+    assert_eq!(
+        (*fetched.value(), fetched.freshness()),
+        (7, Freshness::Stale(StaleReason::Timeout))
+    );
+    assert_eq!(started.elapsed(), Duration::from_millis(20), "the soft timeout, not the slow load");
+
+    expire_late(2, 70);
+    let fetched = cache.get_with_meta(2, source(&calls, secs(0), None)).await;
+    assert!(fetched.is_err(), "the failure came before the stale value: nothing to serve yet");
+    expire_late(3, 700);
+    let fetched = cache.get_with_meta(3, source(&calls, Duration::from_millis(10), None)).await;
+    let fetched = fetched.unwrap();
+    assert_eq!(
+        (*fetched.value(), fetched.freshness()),
+        (700, Freshness::Stale(StaleReason::Error))
+    );
+}
