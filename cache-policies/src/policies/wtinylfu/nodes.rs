@@ -1,6 +1,6 @@
 //! W-TinyLFU's key nodes: an [`Arena`] of 16-byte nodes (hash and two
-//! links) that keeps each key's queue in the low two bits of the node's tag
-//! (the third is free for a flag) and its weight in a side column, allocated
+//! links) that keeps each key's queue in the low two bits of the node's tag,
+//! its `reused` flag in the third, and its weight in a side column, allocated
 //! only once some weight is not 1. Unweighted stores thus pay 16 bytes per
 //! node; weighted ones 20.
 
