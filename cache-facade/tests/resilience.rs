@@ -298,16 +298,33 @@ async fn clear_and_insert_forget_what_fail_safe_kept() {
     assert!(cache.get_with(3, source(&calls, Duration::ZERO, None)).await.is_err());
 }
 
-/// A store that runs a hook once, right after a `contains_key` has computed
-/// its answer (the window between fail-safe's check and its write).
-struct AfterCheck {
+/// A store that lets a test into two windows: it runs a hook once, right
+/// after a `contains_key` has computed its answer (between fail-safe's check
+/// and its write), and it hands its eviction listeners to the test, which
+/// can then report an expiry late (as a store does once its locks are
+/// released).
+struct Probed {
     store: cache_facade::LruStore<u32, u32>,
     hook: Hook,
+    listeners: Listeners,
 }
 
 type Hook = Arc<std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>>;
+type Listeners = Arc<std::sync::Mutex<Vec<cache_facade::EvictionListener<u32, u32>>>>;
 
-impl cache_facade::Store<u32, u32> for AfterCheck {
+impl Probed {
+    fn new() -> (Self, Hook, Listeners) {
+        let (hook, listeners) = (Hook::default(), Listeners::default());
+        let store = Self {
+            store: cache_facade::LruStore::new(100),
+            hook: Arc::clone(&hook),
+            listeners: Arc::clone(&listeners),
+        };
+        (store, hook, listeners)
+    }
+}
+
+impl cache_facade::Store<u32, u32> for Probed {
     fn get<Q: std::hash::Hash + cache_facade::Equivalent<u32> + ?Sized>(
         &self,
         key: &Q,
@@ -349,14 +366,14 @@ impl cache_facade::Store<u32, u32> for AfterCheck {
         self.store.for_each_entry(visit);
     }
     fn add_eviction_listener(&self, listener: cache_facade::EvictionListener<u32, u32>) {
+        self.listeners.lock().unwrap().push(Arc::clone(&listener));
         self.store.add_eviction_listener(listener);
     }
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_insert_racing_fail_safe_s_re_arm_is_never_overwritten_by_the_stale_value() {
-    let hook = Hook::default();
-    let store = AfterCheck { store: cache_facade::LruStore::new(100), hook: Arc::clone(&hook) };
+    let (store, hook, _) = Probed::new();
     let cache =
         AsyncCache::builder().store(store).default_ttl(TTL).fail_safe(secs(3_600)).build().unwrap();
     let calls = Arc::new(AtomicUsize::new(0));
@@ -385,57 +402,9 @@ async fn an_insert_racing_fail_safe_s_re_arm_is_never_overwritten_by_the_stale_v
     assert_eq!(cache.get(&1).await, Some(99), "the insert is not undone by the stale value");
 }
 
-/// A store that also hands its eviction listeners to the test, which can
-/// then report an expiry late, as a store does once its locks are released.
-struct LateListeners {
-    store: cache_facade::LruStore<u32, u32>,
-    listeners: Arc<std::sync::Mutex<Vec<cache_facade::EvictionListener<u32, u32>>>>,
-}
-
-impl cache_facade::Store<u32, u32> for LateListeners {
-    fn get<Q: std::hash::Hash + cache_facade::Equivalent<u32> + ?Sized>(
-        &self,
-        key: &Q,
-    ) -> Option<u32> {
-        self.store.get(key)
-    }
-    fn insert(&self, key: u32, value: u32, expires_at: Option<cache_facade::time::Instant>) {
-        self.store.insert(key, value, expires_at);
-    }
-    fn remove<Q: std::hash::Hash + cache_facade::Equivalent<u32> + ?Sized>(
-        &self,
-        key: &Q,
-    ) -> Option<u32> {
-        self.store.remove(key)
-    }
-    fn clear(&self) {
-        self.store.clear();
-    }
-    fn len(&self) -> u64 {
-        self.store.len()
-    }
-    fn weighted_size(&self) -> u64 {
-        self.store.weighted_size()
-    }
-    fn capacity(&self) -> cache_facade::Capacity {
-        self.store.capacity()
-    }
-    fn for_each_entry(&self, visit: &mut dyn FnMut(&u32, &u32)) {
-        self.store.for_each_entry(visit);
-    }
-    fn add_eviction_listener(&self, listener: cache_facade::EvictionListener<u32, u32>) {
-        self.listeners.lock().unwrap().push(Arc::clone(&listener));
-        self.store.add_eviction_listener(listener);
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_stale_value_kept_just_after_the_miss_still_answers_a_slow_or_failed_load() {
-    let listeners = Arc::default();
-    let store = LateListeners {
-        store: cache_facade::LruStore::new(100),
-        listeners: Arc::clone(&listeners),
-    };
+    let (store, _, listeners) = Probed::new();
     let cache = AsyncCache::builder()
         .store(store)
         .default_ttl(TTL)
