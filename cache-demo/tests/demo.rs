@@ -1,22 +1,10 @@
 //! Runs the demo binary as a user would, with small parameters, and checks
 //! what it prints.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-fn demo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cache-demo"))
-        .args(args)
-        .output()
-        .expect("the demo binary runs")
-}
-
-fn db_path(name: &str) -> String {
-    let path: PathBuf = [env!("CARGO_TARGET_TMPDIR"), "cache-demo", name].iter().collect();
-    path.display().to_string()
-}
+mod support;
+use support::{db_path, demo};
 
 #[test]
 fn the_cache_saves_queries_in_every_scenario() {

@@ -3,22 +3,10 @@
 //! another, so these runs never compete for the CPU with the timing-sensitive
 //! scenarios of `demo.rs`.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 use serde_json::Value;
 
-fn demo(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cache-demo"))
-        .args(args)
-        .output()
-        .expect("the demo binary runs")
-}
-
-fn db_path(name: &str) -> String {
-    let path: PathBuf = [env!("CARGO_TARGET_TMPDIR"), "cache-demo", name].iter().collect();
-    path.display().to_string()
-}
+mod support;
+use support::{db_path, demo};
 
 /// Scenario 6 against the real Redis (skipped, with the reason, without one;
 /// required in CI).

@@ -106,26 +106,10 @@ pub async fn keys_with_prefix(prefix: &str) -> Vec<Vec<u8>> {
 ///
 /// When Redis fails.
 pub async fn cleanup(prefix: &str) {
+    let keys = keys_with_prefix(prefix).await;
     let mut conn = admin().await;
-    let pattern = format!("{prefix}*");
-    let mut cursor: u64 = 0;
-    loop {
-        let (next, keys): (u64, Vec<Vec<u8>>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(&pattern)
-            .arg("COUNT")
-            .arg(500)
-            .query_async(&mut conn)
-            .await
-            .expect("SCAN");
-        if !keys.is_empty() {
-            redis::cmd("UNLINK").arg(keys).query_async::<()>(&mut conn).await.expect("UNLINK");
-        }
-        if next == 0 {
-            return;
-        }
-        cursor = next;
+    for chunk in keys.chunks(500) {
+        redis::cmd("UNLINK").arg(chunk).query_async::<()>(&mut conn).await.expect("UNLINK");
     }
 }
 

@@ -69,29 +69,28 @@ struct Codec {
     dec2: DecV2,
 }
 
+/// A codec's row: its encoder and decoder, for both versions of the record.
+macro_rules! codec {
+    ($name:expr, $encode:path, $decode:path) => {
+        Codec {
+            name: $name,
+            enc: |p| $encode(p).unwrap(),
+            dec: |b| $decode(b).ok(),
+            enc2: |p| $encode(p).unwrap(),
+            dec2: |b| $decode(b).ok(),
+        }
+    };
+}
+
 fn codecs() -> [Codec; 3] {
     [
-        Codec {
-            name: "postcard",
-            enc: |p| postcard::to_stdvec(p).unwrap(),
-            dec: |b| postcard::from_bytes(b).ok(),
-            enc2: |p| postcard::to_stdvec(p).unwrap(),
-            dec2: |b| postcard::from_bytes(b).ok(),
-        },
-        Codec {
-            name: "MessagePack, fields by name (rmp-serde `to_vec_named`)",
-            enc: |p| rmp_serde::to_vec_named(p).unwrap(),
-            dec: |b| rmp_serde::from_slice(b).ok(),
-            enc2: |p| rmp_serde::to_vec_named(p).unwrap(),
-            dec2: |b| rmp_serde::from_slice(b).ok(),
-        },
-        Codec {
-            name: "JSON (serde_json)",
-            enc: |p| serde_json::to_vec(p).unwrap(),
-            dec: |b| serde_json::from_slice(b).ok(),
-            enc2: |p| serde_json::to_vec(p).unwrap(),
-            dec2: |b| serde_json::from_slice(b).ok(),
-        },
+        codec!("postcard", postcard::to_stdvec, postcard::from_bytes),
+        codec!(
+            "MessagePack, fields by name (rmp-serde `to_vec_named`)",
+            rmp_serde::to_vec_named,
+            rmp_serde::from_slice
+        ),
+        codec!("JSON (serde_json)", serde_json::to_vec, serde_json::from_slice),
     ]
 }
 

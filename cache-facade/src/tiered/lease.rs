@@ -10,7 +10,6 @@ use std::time::Duration;
 use cache_core::remote::WireKey;
 use tokio::time::Instant;
 
-use super::message::Invalidation;
 use super::shared::Tier;
 
 /// The first pause of a waiter between two looks at the remote tier.
@@ -65,29 +64,11 @@ impl<V: Send + Sync + 'static> Tier<V> {
         ttl: Option<Duration>,
         token: u64,
     ) {
-        let (Some(remote), Some(codec)) = (&self.remote, &self.codec) else { return };
+        let Some(remote) = &self.remote else { return };
         if self.queue.contains(key) {
             return;
         }
-        let Ok(payload) = codec.encode(value) else {
-            self.metrics.record_l2_error();
-            return;
-        };
-        if remote.max_value_bytes().is_some_and(|max| payload.len() > max) {
-            self.metrics.record_oversized();
-            return;
-        }
-        let write = async {
-            if remote.set_leased(key.as_bytes(), &payload, ttl, token).await? {
-                self.metrics.record_l2_write();
-                self.publish(&Invalidation::Key(key.clone())).await?;
-            }
-            Ok::<_, cache_core::remote::RemoteError>(())
-        };
-        if !matches!(tokio::time::timeout(self.soft_timeout, write).await, Ok(Ok(()))) {
-            self.metrics.record_l2_error();
-            self.mark_down();
-            self.ensure_replay();
-        }
+        let Some(payload) = self.payload(value) else { return };
+        self.store_loaded(key, remote.set_leased(key.as_bytes(), &payload, ttl, token)).await;
     }
 }

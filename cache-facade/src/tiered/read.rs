@@ -6,7 +6,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use cache_core::remote::{RemoteErrorKind, SetMode, WireKey};
+use cache_core::remote::{RemoteError, RemoteErrorKind, SetMode, WireKey};
 
 use super::lease::Leased;
 use super::message::Invalidation;
@@ -101,33 +101,51 @@ impl<V: Send + Sync + 'static> Tier<V> {
     /// removal), then announces it. Not queued on failure: a load is not a
     /// write, and the next miss loads again.
     pub(crate) async fn fill(self: &Arc<Self>, key: &WireKey, value: &V, ttl: Option<Duration>) {
-        let (Some(remote), Some(codec)) = (&self.remote, &self.codec) else { return };
+        let Some(remote) = &self.remote else { return };
         if !self.readable() || self.queue.contains(key) {
             return;
         }
-        let Ok(payload) = codec.encode(value) else {
-            self.metrics.record_l2_error();
-            return;
-        };
-        if remote.max_value_bytes().is_some_and(|max| payload.len() > max) {
-            self.metrics.record_oversized();
-            return;
-        }
+        let Some(payload) = self.payload(value) else { return };
+        let store = remote.set(key.as_bytes(), &payload, ttl, SetMode::IfAbsent);
+        self.store_loaded(key, store).await;
+    }
+
+    /// Awaits `store` (a write of a loaded value; `true` if it landed)
+    /// within the soft timeout, then announces the value; a failure marks
+    /// the tier down.
+    pub(crate) async fn store_loaded(
+        self: &Arc<Self>,
+        key: &WireKey,
+        store: impl Future<Output = Result<bool, RemoteError>>,
+    ) {
         let write = async {
-            let stored = remote.set(key.as_bytes(), &payload, ttl, SetMode::IfAbsent).await?;
-            if stored {
+            if store.await? {
                 self.metrics.record_l2_write();
                 self.publish(&Invalidation::Key(key.clone())).await?;
             }
-            Ok::<_, cache_core::remote::RemoteError>(())
+            Ok::<_, RemoteError>(())
         };
-        match tokio::time::timeout(self.soft_timeout, write).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) | Err(_) => {
-                self.metrics.record_l2_error();
-                self.mark_down();
-                self.ensure_replay();
-            }
+        if !matches!(tokio::time::timeout(self.soft_timeout, write).await, Ok(Ok(()))) {
+            self.metrics.record_l2_error();
+            self.mark_down();
+            self.ensure_replay();
         }
+    }
+}
+
+impl<V> Tier<V> {
+    /// `value` encoded for the tier, within its size limit; `None` (counted)
+    /// when it cannot be encoded or is too large, or without a tier.
+    pub(crate) fn payload(&self, value: &V) -> Option<Vec<u8>> {
+        let (remote, codec) = (self.remote.as_ref()?, self.codec.as_ref()?);
+        let Ok(payload) = codec.encode(value) else {
+            self.metrics.record_l2_error();
+            return None;
+        };
+        if remote.max_value_bytes().is_some_and(|max| payload.len() > max) {
+            self.metrics.record_oversized();
+            return None;
+        }
+        Some(payload)
     }
 }

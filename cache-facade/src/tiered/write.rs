@@ -42,21 +42,10 @@ pub(crate) fn prepare_insert<K: Hash, V>(
     ttl: Option<Duration>,
 ) -> Option<Prepared<V>> {
     let tier = tier?;
-    let op = match (&tier.remote, &tier.codec) {
-        (Some(remote), Some(codec)) => match codec.encode(value) {
-            Ok(payload) if remote.max_value_bytes().is_none_or(|max| payload.len() <= max) => {
-                WriteOp::Set { payload, ttl }
-            }
-            Ok(_) => {
-                tier.metrics.record_oversized();
-                WriteOp::Delete
-            }
-            Err(_) => {
-                tier.metrics.record_l2_error();
-                WriteOp::Delete
-            }
-        },
-        _ => WriteOp::Publish,
+    let op = if tier.remote.is_some() && tier.codec.is_some() {
+        tier.payload(value).map_or(WriteOp::Delete, |payload| WriteOp::Set { payload, ttl })
+    } else {
+        WriteOp::Publish
     };
     Some(Prepared { tier: Arc::clone(tier), key: WireKey::of(key), op })
 }
