@@ -34,6 +34,23 @@
 //!   records a hit, as Caffeine does. A hit takes one shard
 //!   read lock and at most `try_lock`s the mutex, so it never waits on a
 //!   writer for longer than one table operation.
+//! - An insert of a new key that finds the mutex taken publishes its entry
+//!   first, as *pending* (under its shard's write lock alone, holding no
+//!   mutex, so the lock order holds), and then waits for the mutex: readers
+//!   find the entry while its insert waits, instead of missing it and
+//!   loading it again (two threads missing one key within a few requests
+//!   lost up to 1.5 points of hit ratio on a real trace that way). Pending
+//!   entries are outside the policy, the wheel and the weight account;
+//!   each insert that published one *adopts* the key's pending entry, if
+//!   one is still there, as soon as it holds the mutex. So the policy, the
+//!   wheel and the account agree with the table's *counted* entries
+//!   whenever the mutex is free, and the table holds at most one pending
+//!   entry per waiting insert. A write that meets a pending entry under the
+//!   mutex settles it: an insert of the key adopts it with its own value, a
+//!   remove, a clear or an expiry takes it (uncounted, unknown to the
+//!   policy); the waiting insert then finds nothing to adopt, as if it had
+//!   come first. Without contention an insert takes the mutex first, as
+//!   before, and nothing is ever pending.
 //! - Every entry with a deadline has an item in the wheel (stale items of
 //!   removed or overwritten entries are checked against the table when they
 //!   come due, and compacted away once they outnumber the entries).
@@ -42,6 +59,8 @@
 //!   purged what expired.
 
 mod builder;
+#[cfg(all(test, not(feature = "shuttle")))]
+mod pending_inserts;
 mod read_buffer;
 mod table;
 mod ticks;
@@ -63,7 +82,7 @@ use parking_lot::Mutex;
 pub use builder::PolicyStoreBuilder;
 use read_buffer::ReadBuffer;
 pub(crate) use table::make_room;
-use table::{Deadline, Entry, NO_CAP, Table};
+use table::{Entry, NO_CAP, Table};
 use ticks::Ticks;
 use timer_wheel::TimerWheel;
 
@@ -379,7 +398,8 @@ where
     }
 
     /// Removes the entry `hash` names if `matches`, accounting for it (but
-    /// not telling the policy).
+    /// not telling the policy; a pending entry was never counted, and the
+    /// policy does not know it: see [`forget`](Self::forget)).
     fn take(
         &self,
         state: &mut State<P>,
@@ -389,9 +409,19 @@ where
         let mut entries = self.table.shard(hash).entries.write();
         let (entry, _) = entries.find_entry(hash, |e| matches(e)).ok()?.remove();
         drop(entries);
-        state.weight -= u64::from(entry.weight);
-        state.len -= 1;
+        if !entry.is_pending() {
+            state.weight -= u64::from(entry.weight);
+            state.len -= 1;
+        }
         Some(entry)
+    }
+
+    /// Tells the policy that `entry` (just [taken](Self::take)) left, if
+    /// it knew it.
+    fn forget(&self, state: &mut State<P>, hash: u64, entry: &Entry<K, V>) {
+        if self.bounded() && !entry.is_pending() {
+            state.policy.on_remove(hash);
+        }
     }
 
     /// Inserts into the table and tells the policy; returns the weight the
@@ -405,14 +435,34 @@ where
         removed: &mut Removals<K, V>,
     ) -> Option<u32> {
         let bounded = self.bounded();
-        let (weight, deadline, cap) = (entry.weight, entry.deadline.get(), entry.cap);
+        let (weight, deadline, cap) = (entry.weight, entry.deadline.get(), entry.cap());
         let expires_at = (deadline.is_some()).then(|| deadline.instant(self.epoch));
         let mut entries = self.table.shard(hash).entries.write();
         if let Some(slot) = entries.find_mut(hash, |e| e.key == entry.key) {
+            if slot.is_pending() {
+                // Published by an insert still waiting for the lock: this
+                // one adopts it with its own value (the waiting insert then
+                // finds it adopted and does nothing).
+                let old_value = std::mem::replace(&mut slot.value, entry.value);
+                slot.weight = weight;
+                slot.deadline.set(deadline);
+                slot.set_cap(cap);
+                slot.set_pending(false);
+                if bounded {
+                    state.policy.on_insert(&EntryInfo::new(&slot.key, hash, weight, expires_at));
+                }
+                if !self.listeners.is_empty() {
+                    removed.push(slot.key.clone(), old_value, RemovalCause::Replaced);
+                }
+                drop(entries);
+                state.weight += u64::from(weight);
+                state.len += 1;
+                return None;
+            }
             let old_value = std::mem::replace(&mut slot.value, entry.value);
             let old_weight = std::mem::replace(&mut slot.weight, weight);
             slot.deadline.set(deadline);
-            slot.cap = cap;
+            slot.set_cap(cap);
             if bounded {
                 let info = EntryInfo::new(&slot.key, hash, weight, expires_at);
                 state.policy.on_update(&info, old_weight);
@@ -461,9 +511,7 @@ where
             }
         }
         if let Some(entry) = expired {
-            if self.bounded() {
-                state.policy.on_remove(hash);
-            }
+            self.forget(state, hash, &entry);
             removed.entry(entry, RemovalCause::Expired);
         }
     }
@@ -500,7 +548,8 @@ where
         while state.weight > self.limit {
             let victim = state.policy.evict();
             if let Some(hash) = victim {
-                if let Some(entry) = self.take(state, hash, |e| self.hash_of(&e.key) == hash) {
+                let named = |e: &Entry<K, V>| !e.is_pending() && self.hash_of(&e.key) == hash;
+                if let Some(entry) = self.take(state, hash, named) {
                     removed.entry(entry, RemovalCause::Size);
                     continue;
                 }
@@ -515,18 +564,20 @@ where
     /// Evicts some entry the policy failed to name; false when empty.
     #[cold]
     fn evict_any(&self, state: &mut State<P>, removed: &mut Removals<K, V>) -> bool {
-        let found = self
-            .table
-            .shards()
-            .iter()
-            .find_map(|shard| shard.entries.read().iter().next().map(|e| self.hash_of(&e.key)));
+        let found = self.table.shards().iter().find_map(|shard| {
+            let entries = shard.entries.read();
+            let counted = entries.iter().find(|e| !e.is_pending());
+            counted.map(|e| self.hash_of(&e.key))
+        });
         let Some(hash) = found else {
             state.weight = 0;
             state.len = 0;
             return false;
         };
-        if let Some(entry) = self.take(state, hash, |e| self.hash_of(&e.key) == hash) {
-            state.policy.on_remove(hash);
+        if let Some(entry) =
+            self.take(state, hash, |e| !e.is_pending() && self.hash_of(&e.key) == hash)
+        {
+            self.forget(state, hash, &entry);
             removed.entry(entry, RemovalCause::Size);
         }
         true
@@ -544,12 +595,77 @@ where
         removed: &mut Removals<K, V>,
     ) {
         if let Some(old) = self.take(state, hash, |e| e.key == key) {
-            if self.bounded() {
-                state.policy.on_remove(hash);
-            }
+            self.forget(state, hash, &old);
             removed.entry(old, RemovalCause::Replaced);
         }
         removed.push(key, value, RemovalCause::Size);
+    }
+
+    /// Publishes a new key's entry before its insert takes the maintenance
+    /// lock: as a *pending* entry, which readers find but the policy, the
+    /// wheel and the weight account do not count until
+    /// [`adopt`](Self::adopt). Gives the entry back when the key is present
+    /// and counted (an update: it waits for the lock). A pending entry of
+    /// the key (another insert waiting for the lock) takes this value.
+    fn publish_pending(
+        &self,
+        hash: u64,
+        mut entry: Entry<K, V>,
+        removed: &mut Removals<K, V>,
+    ) -> Option<Entry<K, V>> {
+        let mut entries = self.table.shard(hash).entries.write();
+        if let Some(slot) = entries.find_mut(hash, |e| e.key == entry.key) {
+            if !slot.is_pending() {
+                return Some(entry);
+            }
+            entry.set_pending(true);
+            let old = std::mem::replace(slot, entry);
+            drop(entries);
+            removed.entry(old, RemovalCause::Replaced);
+            return None;
+        }
+        if entries.len() == entries.capacity() {
+            make_room(&mut entries, |e| self.hasher.hash_one(&e.key));
+        }
+        entry.set_pending(true);
+        entries.insert_unique(hash, entry, |e| self.hasher.hash_one(&e.key));
+        None
+    }
+
+    /// Counts the pending entry this thread published for `hash`, if it is
+    /// still pending (a remove, a clear or an expiry may have taken it, and
+    /// another insert of the key may have adopted it with its own value:
+    /// then there is nothing left to do). Its deadline when it was adopted.
+    fn adopt(&self, state: &mut State<P>, hash: u64) -> Option<Ticks> {
+        let mut entries = self.table.shard(hash).entries.write();
+        let slot = entries.find_mut(hash, |e| e.is_pending() && self.hash_of(&e.key) == hash)?;
+        slot.set_pending(false);
+        let (weight, deadline) = (slot.weight, slot.deadline.get());
+        if self.bounded() {
+            let expires_at = (deadline.is_some()).then(|| deadline.instant(self.epoch));
+            state.policy.on_insert(&EntryInfo::new(&slot.key, hash, weight, expires_at));
+        }
+        drop(entries);
+        state.weight += u64::from(weight);
+        state.len += 1;
+        Some(deadline)
+    }
+
+    /// After an entry with `deadline` was counted: schedules its expiry and
+    /// evicts down to the capacity.
+    fn settle(
+        &self,
+        state: &mut State<P>,
+        hash: u64,
+        deadline: Ticks,
+        removed: &mut Removals<K, V>,
+    ) {
+        if deadline.is_some() {
+            state.wheel.schedule(deadline, hash);
+            // Already expired on arrival: it leaves at once.
+            self.purge(state, removed);
+        }
+        self.evict_to_capacity(state, removed);
     }
 
     /// A reader found `key` expired: remove it if it still is.
@@ -558,8 +674,8 @@ where
         let mut state = self.state.lock();
         let now = self.now();
         let expired = self.take(&mut state, hash, |e| key.equivalent(&e.key) && e.is_expired(now));
-        if expired.is_some() && self.bounded() {
-            state.policy.on_remove(hash);
+        if let Some(entry) = &expired {
+            self.forget(&mut state, hash, entry);
         }
         self.publish(&state);
         drop(state);
@@ -594,7 +710,7 @@ where
                 return None;
             }
             if let Some(idle) = self.idle {
-                deadline = Self::touched(now, idle, entry.cap);
+                deadline = Self::touched(now, idle, entry.cap());
                 entry.deadline.set(deadline);
             }
         }
@@ -762,21 +878,35 @@ where
         };
         let (deadline, cap) = self.deadline_of(expires_at);
         let mut removed = Removals::new();
-        let mut state = self.state.lock();
+        let oversized = u64::from(weight) > self.limit || self.limit == 0;
+        let entry = Entry::new(key, value, deadline, weight, cap);
+        let (mut state, entry) = match self.state.try_lock() {
+            Some(state) => (state, Some(entry)),
+            None if oversized => (self.state.lock(), Some(entry)),
+            None => {
+                // Another write holds the lock (for as long as it takes, and
+                // a parked waiter may wait for longer): the entry is
+                // published first, so that readers find it meanwhile.
+                let entry = self.publish_pending(hash, entry, &mut removed);
+                (self.state.lock(), entry)
+            }
+        };
         self.drain_reads(&mut state);
         self.purge(&mut state, &mut removed);
-        if u64::from(weight) > self.limit || self.limit == 0 {
-            // Heavier than the whole capacity, or a capacity of 0.
-            self.refuse(&mut state, hash, key, value, &mut removed);
-        } else {
-            let entry = Entry { key, value, deadline: Deadline::new(deadline), weight, cap };
-            self.store_entry(&mut state, hash, entry, &mut removed);
-            if deadline.is_some() {
-                state.wheel.schedule(deadline, hash);
-                // Already expired on arrival: it leaves at once.
-                self.purge(&mut state, &mut removed);
+        match entry {
+            Some(entry) if oversized => {
+                // Heavier than the whole capacity, or a capacity of 0.
+                self.refuse(&mut state, hash, entry.key, entry.value, &mut removed);
             }
-            self.evict_to_capacity(&mut state, &mut removed);
+            Some(entry) => {
+                self.store_entry(&mut state, hash, entry, &mut removed);
+                self.settle(&mut state, hash, deadline, &mut removed);
+            }
+            None => {
+                if let Some(deadline) = self.adopt(&mut state, hash) {
+                    self.settle(&mut state, hash, deadline, &mut removed);
+                }
+            }
         }
         self.publish(&state);
         drop(state);
@@ -790,8 +920,8 @@ where
         self.drain_reads(&mut state);
         self.purge(&mut state, &mut removed);
         let entry = self.take(&mut state, hash, |e| key.equivalent(&e.key));
-        if entry.is_some() && self.bounded() {
-            state.policy.on_remove(hash);
+        if let Some(entry) = &entry {
+            self.forget(&mut state, hash, entry);
         }
         self.publish(&state);
         drop(state);

@@ -19,18 +19,50 @@ pub(crate) struct Entry<K, V> {
     /// (under the shard's read lock, hence atomic).
     pub(crate) deadline: Deadline,
     pub(crate) weight: u32,
-    /// With a time to idle: the latest a hit may move the deadline to (the
-    /// entry's own expiry, in whole seconds from the store's epoch, rounded
-    /// down); [`NO_CAP`] without one.
-    pub(crate) cap: u32,
+    /// Bits 0–30: with a time to idle, the latest a hit may move the
+    /// deadline to (the entry's own expiry, in whole seconds from the
+    /// store's epoch, rounded down), [`NO_CAP`] without one. Bit 31:
+    /// [`PENDING`].
+    cap_and_pending: u32,
 }
 
 /// No cap on how late a hit may move a deadline.
-pub(crate) const NO_CAP: u32 = u32::MAX;
+pub(crate) const NO_CAP: u32 = u32::MAX >> 1;
+/// The flag of an entry published by an insert that has not taken the
+/// maintenance lock yet: readers see it, but the policy, the wheel and the
+/// weight account do not count it until its inserter *adopts* it (see the
+/// store's invariants).
+const PENDING: u32 = 1 << 31;
 
 impl<K, V> Entry<K, V> {
+    /// An entry counted by the store (`cap` at most [`NO_CAP`]).
+    pub(crate) fn new(key: K, value: V, deadline: Ticks, weight: u32, cap: u32) -> Self {
+        debug_assert!(cap <= NO_CAP);
+        let deadline = Deadline::new(deadline);
+        Self { key, value, deadline, weight, cap_and_pending: cap & NO_CAP }
+    }
+
     pub(crate) fn is_expired(&self, now: Ticks) -> bool {
         self.deadline.get().has_passed(now)
+    }
+
+    /// The latest a hit may move the deadline to ([`NO_CAP`]: none).
+    #[inline]
+    pub(crate) fn cap(&self) -> u32 {
+        self.cap_and_pending & NO_CAP
+    }
+
+    pub(crate) fn set_cap(&mut self, cap: u32) {
+        self.cap_and_pending = (self.cap_and_pending & PENDING) | (cap & NO_CAP);
+    }
+
+    /// Whether the entry is published but not adopted yet.
+    pub(crate) fn is_pending(&self) -> bool {
+        self.cap_and_pending & PENDING != 0
+    }
+
+    pub(crate) fn set_pending(&mut self, pending: bool) {
+        self.cap_and_pending = (self.cap_and_pending & NO_CAP) | if pending { PENDING } else { 0 };
     }
 }
 

@@ -54,10 +54,11 @@ impl Ticks {
     }
 
     /// Whole seconds from the epoch, rounded down (0 before it; saturating
-    /// below `u32::MAX`, which stands for no cap).
+    /// below `2^31 − 1`, about 68 years, which stands for no cap).
     pub(crate) fn whole_seconds(self) -> u32 {
+        const MOST: u32 = (u32::MAX >> 1) - 1;
         let secs = self.0.saturating_sub(BIAS) / 1_000_000_000;
-        u32::try_from(secs).unwrap_or(u32::MAX - 1).min(u32::MAX - 1)
+        u32::try_from(secs).unwrap_or(MOST).min(MOST)
     }
 
     /// The ticks of `secs` whole seconds from the epoch.
