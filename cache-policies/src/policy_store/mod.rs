@@ -416,6 +416,17 @@ where
         Some(entry)
     }
 
+    /// Why `old`, displaced by a write, left: `Expired` if its time had
+    /// passed (a pending entry is not in the wheel, so no purge removed it
+    /// first), else `otherwise`.
+    fn displaced(&self, old: &Entry<K, V>, otherwise: RemovalCause) -> RemovalCause {
+        if old.deadline.get().is_some() && old.is_expired(self.now()) {
+            RemovalCause::Expired
+        } else {
+            otherwise
+        }
+    }
+
     /// Tells the policy that `entry` (just [taken](Self::take)) left, if
     /// it knew it.
     fn forget(&self, state: &mut State<P>, hash: u64, entry: &Entry<K, V>) {
@@ -426,7 +437,8 @@ where
 
     /// Inserts into the table and tells the policy; returns the weight the
     /// entry replaced, if any.
-    /// (Any expired entry was purged before: an overwritten one was live.)
+    /// (Any expired counted entry was purged before: an overwritten one was
+    /// live. A pending one is not in the wheel and may have expired.)
     fn store_entry(
         &self,
         state: &mut State<P>,
@@ -443,6 +455,7 @@ where
                 // Published by an insert still waiting for the lock: this
                 // one adopts it with its own value (the waiting insert then
                 // finds it adopted and does nothing).
+                let cause = self.displaced(slot, RemovalCause::Replaced);
                 let old_value = std::mem::replace(&mut slot.value, entry.value);
                 slot.weight = weight;
                 slot.deadline.set(deadline);
@@ -452,7 +465,7 @@ where
                     state.policy.on_insert(&EntryInfo::new(&slot.key, hash, weight, expires_at));
                 }
                 if !self.listeners.is_empty() {
-                    removed.push(slot.key.clone(), old_value, RemovalCause::Replaced);
+                    removed.push(slot.key.clone(), old_value, cause);
                 }
                 drop(entries);
                 state.weight += u64::from(weight);
@@ -596,7 +609,8 @@ where
     ) {
         if let Some(old) = self.take(state, hash, |e| e.key == key) {
             self.forget(state, hash, &old);
-            removed.entry(old, RemovalCause::Replaced);
+            let cause = self.displaced(&old, RemovalCause::Replaced);
+            removed.entry(old, cause);
         }
         removed.push(key, value, RemovalCause::Size);
     }
@@ -621,7 +635,8 @@ where
             entry.set_pending(true);
             let old = std::mem::replace(slot, entry);
             drop(entries);
-            removed.entry(old, RemovalCause::Replaced);
+            let cause = self.displaced(&old, RemovalCause::Replaced);
+            removed.entry(old, cause);
             return None;
         }
         if entries.len() == entries.capacity() {
@@ -953,7 +968,8 @@ where
         drop(state);
         removed.report(&self.listeners);
         for entry in drained {
-            self.listeners.notify(&entry.key, &entry.value, RemovalCause::Explicit);
+            let cause = self.displaced(&entry, RemovalCause::Explicit);
+            self.listeners.notify(&entry.key, &entry.value, cause);
         }
     }
 

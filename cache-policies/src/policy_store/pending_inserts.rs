@@ -3,9 +3,10 @@
 //! write settles it. The tests hold the lock themselves, as a long write
 //! would, and act under it as another write would.
 
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
-use cache_core::Store;
+use cache_core::{RemovalCause, Store};
 
 use super::ticks::Ticks;
 use super::{Entry, NO_CAP, PolicyStore, Removals};
@@ -85,4 +86,75 @@ fn an_insert_under_the_lock_adopts_a_pending_entry_with_its_value() {
     });
     assert_eq!(store.get("c"), Some(30), "the later write's value stays");
     assert_eq!((store.len(), store.weighted_size()), (1, 1), "counted once");
+}
+
+/// The removals reported to a listener, in order.
+type Reports = Arc<StdMutex<Vec<(&'static str, u32, RemovalCause)>>>;
+
+fn listened(store: &Store3) -> Reports {
+    let reports: Reports = Arc::default();
+    let sink = Arc::clone(&reports);
+    store.add_eviction_listener(Arc::new(move |k: &&'static str, v: &u32, cause| {
+        sink.lock().unwrap().push((*k, *v, cause));
+    }));
+    reports
+}
+
+/// Waits (without sleeping) until the table holds `key` with `value` (expired or not, pending
+/// or not).
+fn until_published(store: &Store3, key: &'static str, value: u32) {
+    let start = Instant::now();
+    let hash = store.hash_of(&key);
+    loop {
+        let found =
+            store.table.shard(hash).entries.read().find(hash, |e| e.key == key).map(|e| e.value);
+        if found == Some(value) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{key}={value} never published");
+        std::thread::yield_now();
+    }
+}
+
+fn past() -> Option<cache_core::time::Instant> {
+    cache_core::time::now().checked_sub(Duration::from_secs(1))
+}
+
+#[test]
+fn an_expired_pending_entry_adopted_by_an_insert_is_reported_expired() {
+    let store: Store3 = PolicyStore::lru(4);
+    let reports = listened(&store);
+    std::thread::scope(|s| {
+        let mut guard = store.state.lock();
+        let insert = s.spawn(|| store.insert("c", 3, past()));
+        until_published(&store, "c", 3);
+        let hash = store.hash_of(&"c");
+        let mut removed = Removals::new();
+        let entry = Entry::new("c", 30, Ticks::NONE, 1, NO_CAP);
+        store.store_entry(&mut guard, hash, entry, &mut removed);
+        drop(guard);
+        removed.report(&store.listeners);
+        insert.join().unwrap();
+    });
+    // Uncontended, the same two inserts report ("c", 3, Expired): the first
+    // expires on arrival, before the second is stored.
+    assert_eq!(*reports.lock().unwrap(), vec![("c", 3, RemovalCause::Expired)]);
+}
+
+#[test]
+fn an_expired_pending_entry_replaced_by_a_waiting_insert_is_reported_expired() {
+    let store: Store3 = PolicyStore::lru(4);
+    let reports = listened(&store);
+    std::thread::scope(|s| {
+        let guard = store.state.lock();
+        let first = s.spawn(|| store.insert("c", 3, past()));
+        until_published(&store, "c", 3);
+        let second = s.spawn(|| store.insert("c", 4, None));
+        until_published(&store, "c", 4);
+        drop(guard);
+        first.join().unwrap();
+        second.join().unwrap();
+    });
+    assert_eq!(store.get("c"), Some(4));
+    assert_eq!(*reports.lock().unwrap(), vec![("c", 3, RemovalCause::Expired)]);
 }
