@@ -201,6 +201,16 @@ pub trait Store<K, V>: Send + Sync {
 
     /// Adds a listener told of every entry that leaves the store from now on.
     fn add_eviction_listener(&self, listener: EvictionListener<K, V>);
+
+    /// Whether a write may have taken entries out of the store that its
+    /// eviction listeners have not been told of yet (a store reports once
+    /// its locks are released, so that a listener may call back into it).
+    /// A caller that misses a key and looks for what a listener kept of it
+    /// (fail-safe's stale value) waits while this holds. The default:
+    /// `false`, for stores that report before an entry disappears.
+    fn reports_in_flight(&self) -> bool {
+        false
+    }
 }
 
 /// A borrowed key behind a trait object: what [`DynStore`] passes to the
@@ -299,6 +309,8 @@ pub trait DynStore<K, V>: Send + Sync {
     fn dyn_for_each_entry(&self, visit: &mut dyn FnMut(&K, &V));
     /// [`Store::add_eviction_listener`].
     fn dyn_add_eviction_listener(&self, listener: EvictionListener<K, V>);
+    /// [`Store::reports_in_flight`].
+    fn dyn_reports_in_flight(&self) -> bool;
 }
 
 impl<K, V, S: Store<K, V>> DynStore<K, V> for S {
@@ -343,6 +355,9 @@ impl<K, V, S: Store<K, V>> DynStore<K, V> for S {
     }
     fn dyn_add_eviction_listener(&self, listener: EvictionListener<K, V>) {
         self.add_eviction_listener(listener);
+    }
+    fn dyn_reports_in_flight(&self) -> bool {
+        self.reports_in_flight()
     }
 }
 
@@ -392,6 +407,9 @@ impl<K, V> Store<K, V> for $erased {
         }
         fn add_eviction_listener(&self, listener: EvictionListener<K, V>) {
             (**self).dyn_add_eviction_listener(listener);
+        }
+        fn reports_in_flight(&self) -> bool {
+            (**self).dyn_reports_in_flight()
         }
     }
     )+};

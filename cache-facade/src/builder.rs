@@ -277,7 +277,10 @@ where
     /// of the error; the stale value then lives in the cache again for the
     /// [`fail_safe_throttle`](Self::fail_safe_throttle), so a backend that
     /// is down is not asked at every request. `get_with_meta` tells stale
-    /// from fresh. A write of the key forgets what was kept.
+    /// from fresh. A write of the key forgets what was kept. A caller whose
+    /// load failed right after another thread expired the key waits (at most
+    /// 10 ms) for the store to finish telling fail-safe
+    /// ([`Store::reports_in_flight`](cache_core::Store::reports_in_flight)).
     pub fn fail_safe(mut self, max_stale: Duration) -> Self {
         self.resilience.fail_safe = Some(max_stale);
         self

@@ -15,6 +15,10 @@ use crate::cache::AsyncCache;
 use crate::load_fn::LoadFn;
 use crate::resilience::Fetched;
 
+/// The longest a caller whose load failed waits for the store's in-flight
+/// removal reports before it gives up on a stale value.
+const REPORT_WAIT: Duration = Duration::from_millis(10);
+
 impl<K, V, S> AsyncCache<K, V, S>
 where
     S: Store<K, V> + 'static,
@@ -130,7 +134,6 @@ where
                 return Ok(self.serve_stale(&key, stale.clone(), StaleReason::Revalidate));
             }
         }
-        let stale = || found.clone().or_else(|| resilience.stale(&key));
         let mut load = std::pin::pin!(self.load_missing(key.clone(), loader));
         let result = match resilience.soft_timeout {
             // The load runs in its own task: it goes on, and lands in the
@@ -138,7 +141,7 @@ where
             Some(soft) if resilience.fail_safe.is_some() => {
                 match tokio::time::timeout(soft, load.as_mut()).await {
                     Ok(result) => result,
-                    Err(_) => match stale() {
+                    Err(_) => match self.stale_once_reported(&key, found.as_ref()).await {
                         Some(stale) => {
                             return Ok(self.serve_stale(&key, stale, StaleReason::Timeout));
                         }
@@ -151,15 +154,50 @@ where
         };
         match result {
             Ok(value) => Ok(Fetched::fresh(value)),
-            Err(error) if fails_safe(&error) => match stale() {
-                Some(stale) => {
-                    self.rearm(&key, stale.clone());
-                    Ok(self.serve_stale(&key, stale, StaleReason::Error))
+            Err(error) if fails_safe(&error) => {
+                match self.stale_once_reported(&key, found.as_ref()).await {
+                    Some(stale) => {
+                        self.rearm(&key, stale.clone());
+                        Ok(self.serve_stale(&key, stale, StaleReason::Error))
+                    }
+                    None => Err(error),
                 }
-                None => Err(error),
-            },
+            }
             Err(error) => Err(error),
         }
+    }
+
+    /// The stale value of `key` (`found` if one was found before the load),
+    /// once the removals the store may still be reporting have reached
+    /// fail-safe: a store tells its listeners once its locks are released,
+    /// so a caller that missed a key another write just expired may look
+    /// before fail-safe holds it. Waits (yielding, then in 100 µs steps) at
+    /// most [`REPORT_WAIT`] while the store has reports in flight, and not
+    /// at all when it has none.
+    async fn stale_once_reported(&self, key: &K, found: Option<&V>) -> Option<V> {
+        let resilience = &self.inner.resilience;
+        if let Some(found) = found {
+            return Some(found.clone());
+        }
+        resilience.fail_safe.as_ref()?;
+        let started = tokio::time::Instant::now();
+        for round in 0u32.. {
+            // Read before the stale store: a report that ends after this
+            // read is waited for; one that ended before it is seen.
+            let reporting = self.inner.store.reports_in_flight();
+            if let Some(stale) = resilience.stale(key) {
+                return Some(stale);
+            }
+            if !reporting || started.elapsed() >= REPORT_WAIT {
+                return None;
+            }
+            if round < 64 {
+                tokio::task::yield_now().await;
+            } else {
+                tokio::time::sleep(Duration::from_micros(100)).await;
+            }
+        }
+        None
     }
 
     /// Counts a stale value served.

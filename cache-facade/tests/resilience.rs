@@ -307,6 +307,9 @@ struct Probed {
     store: cache_facade::LruStore<u32, u32>,
     hook: Hook,
     listeners: Listeners,
+    /// What `reports_in_flight` answers (a test reporting an expiry late
+    /// says so meanwhile, as the engine does).
+    reporting: Arc<std::sync::atomic::AtomicBool>,
 }
 
 type Hook = Arc<std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>>;
@@ -319,6 +322,7 @@ impl Probed {
             store: cache_facade::LruStore::new(100),
             hook: Arc::clone(&hook),
             listeners: Arc::clone(&listeners),
+            reporting: Arc::default(),
         };
         (store, hook, listeners)
     }
@@ -369,6 +373,46 @@ impl cache_facade::Store<u32, u32> for Probed {
         self.listeners.lock().unwrap().push(Arc::clone(&listener));
         self.store.add_eviction_listener(listener);
     }
+    fn reports_in_flight(&self) -> bool {
+        self.reporting.load(Ordering::SeqCst)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_load_waits_for_an_expiry_the_store_is_still_reporting() {
+    let (store, _, listeners) = Probed::new();
+    let reporting = Arc::clone(&store.reporting);
+    let cache =
+        AsyncCache::builder().store(store).default_ttl(TTL).fail_safe(secs(3_600)).build().unwrap();
+    // Another write took key 2 out as expired and tells fail-safe 5 ms
+    // later; until then the store says a report is in flight.
+    reporting.store(true, Ordering::SeqCst);
+    let (late, flag) = (Arc::clone(&listeners), Arc::clone(&reporting));
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        for listener in late.lock().unwrap().iter() {
+            listener(&2, &70, cache_facade::RemovalCause::Expired);
+        }
+        flag.store(false, Ordering::SeqCst);
+    });
+    let calls = Arc::new(AtomicUsize::new(0));
+    let fetched = cache.get_with_meta(2, source(&calls, Duration::ZERO, None)).await.unwrap();
+    assert_eq!(
+        (*fetched.value(), fetched.freshness()),
+        (70, Freshness::Stale(StaleReason::Error)),
+        "the failure waited for the report instead of failing the caller"
+    );
+
+    // A report that never reaches fail-safe (another key's) holds a failed
+    // caller back 10 ms at most.
+    reporting.store(true, Ordering::SeqCst);
+    let started = tokio::time::Instant::now();
+    assert!(cache.get_with_meta(3, source(&calls, Duration::ZERO, None)).await.is_err());
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(10) && waited < Duration::from_millis(11),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

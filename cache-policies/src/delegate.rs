@@ -63,6 +63,9 @@ macro_rules! delegate_store {
             fn add_eviction_listener(&self, listener: cache_core::EvictionListener<K, V>) {
                 self.0.add_eviction_listener(listener);
             }
+            fn reports_in_flight(&self) -> bool {
+                self.0.reports_in_flight()
+            }
         }
 
         impl<K, V> std::fmt::Debug for $store<K, V> {

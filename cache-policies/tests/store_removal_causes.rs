@@ -258,3 +258,46 @@ fn stores_describe_themselves() {
     let ttl: TtlStore<u8, u8> = TtlStore::new();
     assert!(format!("{ttl:?}").contains("TtlStore"));
 }
+
+/// The engine's stores say a report is in flight from before a write takes
+/// an entry out until its listeners were told (fail-safe waits on it), and
+/// not otherwise; through `dyn` and the `LruStore` / `TtlStore` wrappers too.
+#[test]
+fn reports_are_in_flight_while_listeners_run_and_only_then() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    let runtime = paused_runtime();
+    let _guard = runtime.enter();
+    for (name, store) in [
+        ("lru", Arc::new(LruStore::<u8, u32>::new(2)) as Arc<dyn DynStore<u8, u32>>),
+        ("ttl", Arc::new(TtlStore::<u8, u32>::with_capacity(2))),
+    ] {
+        let seen: Arc<OnceLock<std::sync::Weak<dyn DynStore<u8, u32>>>> = Arc::default();
+        let (in_flight, told) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let (probe, flights, tells) =
+            (Arc::clone(&seen), Arc::clone(&in_flight), Arc::clone(&told));
+        store.add_eviction_listener(Arc::new(move |_: &u8, _: &u32, _| {
+            tells.fetch_add(1, Ordering::SeqCst);
+            let store = probe.get().and_then(std::sync::Weak::upgrade).expect("the store");
+            if store.reports_in_flight() {
+                flights.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+        let _ = seen.set(Arc::downgrade(&store));
+        assert!(!store.reports_in_flight(), "{name}: nothing reported yet");
+        store.insert(1, 10, Some(now() + Duration::from_secs(1)));
+        store.insert(1, 11, None); // Replaced
+        store.insert(2, 20, None);
+        store.insert(3, 30, None); // Size
+        store.remove(&2); // Explicit, or Size if 2 was the victim
+        store.insert(4, 40, deadline_after(Duration::from_millis(1)));
+        advance(&runtime, Duration::from_millis(2));
+        store.run_pending_tasks(); // Expired
+        store.clear(); // Explicit
+        let told = told.load(Ordering::SeqCst);
+        assert!(told >= 4, "{name}: {told} removals told");
+        assert_eq!(in_flight.load(Ordering::SeqCst), told, "{name}: in flight during every report");
+        assert!(!store.reports_in_flight(), "{name}: nothing in flight at rest");
+    }
+}

@@ -68,7 +68,7 @@ mod timer_wheel;
 
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use cache_core::time::{Instant, now};
 use cache_core::{
@@ -152,6 +152,9 @@ pub struct PolicyStore<K, V, P = WTinyLfu> {
     len: AtomicU64,
     weight: AtomicU64,
     listeners: ListenerSlot<K, V>,
+    /// Writes that may still report removals to the listeners (see
+    /// [`Store::reports_in_flight`]).
+    reporting: AtomicUsize,
     /// The origin of every deadline's [`Ticks`].
     epoch: Instant,
     /// Time to idle, in nanoseconds: a hit moves the entry's deadline this
@@ -180,6 +183,16 @@ impl<K, V> Removals<K, V> {
         for (key, value, cause) in &self.0 {
             listeners.notify(key, value, *cause);
         }
+    }
+}
+
+/// A write that may report removals, counted from before it takes any
+/// entry out until its listeners were told (dropped last).
+struct Reporting<'a>(&'a AtomicUsize);
+
+impl Drop for Reporting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Release);
     }
 }
 
@@ -252,6 +265,7 @@ where
             len: AtomicU64::new(0),
             weight: AtomicU64::new(0),
             listeners: ListenerSlot::new(),
+            reporting: AtomicUsize::new(0),
             epoch,
             idle: None,
         }
@@ -395,6 +409,18 @@ where
         self.timed.store(state.wheel.len() > 0, Ordering::Relaxed);
         self.len.store(state.len, Ordering::Relaxed);
         self.weight.store(state.weight, Ordering::Relaxed);
+    }
+
+    /// Counts a write as reporting until the guard drops, while the store
+    /// has listeners. Taken before the write takes any entry out: a reader
+    /// that finds an entry gone then finds the count raised until the
+    /// listeners have it (the shard lock orders the two).
+    fn reporting(&self) -> Option<Reporting<'_>> {
+        if self.listeners.is_empty() {
+            return None;
+        }
+        self.reporting.fetch_add(1, Ordering::Relaxed);
+        Some(Reporting(&self.reporting))
     }
 
     /// Removes the entry `hash` names if `matches`, accounting for it (but
@@ -686,6 +712,7 @@ where
     /// A reader found `key` expired: remove it if it still is.
     #[cold]
     fn expire_read<Q: Hash + Equivalent<K> + ?Sized>(&self, hash: u64, key: &Q) {
+        let _reporting = self.reporting();
         let mut state = self.state.lock();
         let now = self.now();
         let expired = self.take(&mut state, hash, |e| key.equivalent(&e.key) && e.is_expired(now));
@@ -892,6 +919,7 @@ where
             (key, value)
         };
         let (deadline, cap) = self.deadline_of(expires_at);
+        let _reporting = self.reporting();
         let mut removed = Removals::new();
         let oversized = u64::from(weight) > self.limit || self.limit == 0;
         let entry = Entry::new(key, value, deadline, weight, cap);
@@ -930,6 +958,7 @@ where
 
     fn remove<Q: Hash + Equivalent<K> + ?Sized>(&self, key: &Q) -> Option<V> {
         let hash = self.hasher.hash_one(key);
+        let _reporting = self.reporting();
         let mut removed = Removals::new();
         let mut state = self.state.lock();
         self.drain_reads(&mut state);
@@ -952,6 +981,7 @@ where
     }
 
     fn clear(&self) {
+        let _reporting = self.reporting();
         let mut removed = Removals::new();
         let mut state = self.state.lock();
         self.reads.drain(|_| {});
@@ -974,6 +1004,7 @@ where
     }
 
     fn run_pending_tasks(&self) {
+        let _reporting = self.reporting();
         let mut removed = Removals::new();
         let mut state = self.state.lock();
         self.drain_reads(&mut state);
@@ -1014,6 +1045,11 @@ where
 
     fn add_eviction_listener(&self, listener: EvictionListener<K, V>) {
         self.listeners.add(listener);
+    }
+
+    #[inline]
+    fn reports_in_flight(&self) -> bool {
+        self.reporting.load(Ordering::Acquire) > 0
     }
 }
 
