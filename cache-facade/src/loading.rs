@@ -162,7 +162,7 @@ where
         // stale-while-revalidate here). What fail-safe keeps may have
         // arrived during the load (see `fetch_missing`): looked up again.
         if matches!(result, Err(CacheError::Load(_) | CacheError::LoaderPanicked { .. })) {
-            if let Some(stale) = stale.or_else(|| self.inner.resilience.stale(&key)) {
+            if let Some(stale) = self.stale_once_reported(&key, stale.as_ref()).await {
                 self.rearm(&key, stale.clone());
                 self.inner.metrics.record_stale_served(cache_metrics::StaleReason::Error);
                 return Ok(stale);

@@ -15,8 +15,8 @@ use crate::cache::AsyncCache;
 use crate::load_fn::LoadFn;
 use crate::resilience::Fetched;
 
-/// The longest a caller whose load failed waits for the store's in-flight
-/// removal reports before it gives up on a stale value.
+/// The longest a caller whose load failed waits (wall time) for the
+/// store's in-flight removal reports before it gives up on a stale value.
 const REPORT_WAIT: Duration = Duration::from_millis(10);
 
 impl<K, V, S> AsyncCache<K, V, S>
@@ -171,16 +171,18 @@ where
     /// once the removals the store may still be reporting have reached
     /// fail-safe: a store tells its listeners once its locks are released,
     /// so a caller that missed a key another write just expired may look
-    /// before fail-safe holds it. Waits (yielding, then in 100 µs steps) at
-    /// most [`REPORT_WAIT`] while the store has reports in flight, and not
-    /// at all when it has none.
-    async fn stale_once_reported(&self, key: &K, found: Option<&V>) -> Option<V> {
+    /// before fail-safe holds it. While the store has reports in flight it
+    /// yields, to the runtime's other tasks and then also to the OS (the
+    /// reporting thread may be waiting for this core), for at most
+    /// [`REPORT_WAIT`] of wall time; not at all when it has none. Needs no
+    /// timer (a runtime without one, or a paused clock, is fine).
+    pub(crate) async fn stale_once_reported(&self, key: &K, found: Option<&V>) -> Option<V> {
         let resilience = &self.inner.resilience;
         if let Some(found) = found {
             return Some(found.clone());
         }
         resilience.fail_safe.as_ref()?;
-        let started = tokio::time::Instant::now();
+        let started = std::time::Instant::now();
         for round in 0u32.. {
             // Read before the stale store: a report that ends after this
             // read is waited for; one that ended before it is seen.
@@ -191,11 +193,10 @@ where
             if !reporting || started.elapsed() >= REPORT_WAIT {
                 return None;
             }
-            if round < 64 {
-                tokio::task::yield_now().await;
-            } else {
-                tokio::time::sleep(Duration::from_micros(100)).await;
+            if round >= 64 {
+                std::thread::yield_now();
             }
+            tokio::task::yield_now().await;
         }
         None
     }
