@@ -183,7 +183,8 @@ where
         }
         resilience.fail_safe.as_ref()?;
         let started = std::time::Instant::now();
-        for round in 0u32.. {
+        let mut round = 0u32;
+        loop {
             // Read before the stale store: a report that ends after this
             // read is waited for; one that ended before it is seen.
             let reporting = self.inner.store.reports_in_flight();
@@ -196,9 +197,9 @@ where
             if round >= 64 {
                 std::thread::yield_now();
             }
+            round = round.saturating_add(1);
             tokio::task::yield_now().await;
         }
-        None
     }
 
     /// Counts a stale value served.

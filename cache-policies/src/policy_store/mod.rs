@@ -486,16 +486,10 @@ where
                 slot.weight = weight;
                 slot.deadline.set(deadline);
                 slot.set_cap(cap);
-                slot.set_pending(false);
-                if bounded {
-                    state.policy.on_insert(&EntryInfo::new(&slot.key, hash, weight, expires_at));
-                }
+                self.count(state, hash, slot);
                 if !self.listeners.is_empty() {
                     removed.push(slot.key.clone(), old_value, cause);
                 }
-                drop(entries);
-                state.weight += u64::from(weight);
-                state.len += 1;
                 return None;
             }
             let old_value = std::mem::replace(&mut slot.value, entry.value);
@@ -680,16 +674,21 @@ where
     fn adopt(&self, state: &mut State<P>, hash: u64) -> Option<Ticks> {
         let mut entries = self.table.shard(hash).entries.write();
         let slot = entries.find_mut(hash, |e| e.is_pending() && self.hash_of(&e.key) == hash)?;
+        self.count(state, hash, slot);
+        Some(slot.deadline.get())
+    }
+
+    /// Counts the pending entry `slot` (of `hash`): the policy, the weight
+    /// account and the length learn of it, as of a new insert.
+    fn count(&self, state: &mut State<P>, hash: u64, slot: &mut Entry<K, V>) {
         slot.set_pending(false);
         let (weight, deadline) = (slot.weight, slot.deadline.get());
         if self.bounded() {
             let expires_at = (deadline.is_some()).then(|| deadline.instant(self.epoch));
             state.policy.on_insert(&EntryInfo::new(&slot.key, hash, weight, expires_at));
         }
-        drop(entries);
         state.weight += u64::from(weight);
         state.len += 1;
-        Some(deadline)
     }
 
     /// After an entry with `deadline` was counted: schedules its expiry and
