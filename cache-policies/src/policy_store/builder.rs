@@ -35,6 +35,7 @@ pub struct PolicyStoreBuilder<K, V, F> {
     weigher: Option<Weigher<K, V>>,
     shards: Option<usize>,
     hash_seed: Option<u64>,
+    sample_quiet_hits: Option<bool>,
     /// Whether the policy is still the default W-TinyLFU.
     default_policy: bool,
     _types: PhantomData<fn(K, V)>,
@@ -48,6 +49,7 @@ impl<K, V> PolicyStoreBuilder<K, V, fn(u64) -> WTinyLfu> {
             weigher: None,
             shards: None,
             hash_seed: None,
+            sample_quiet_hits: None,
             default_policy: true,
             _types: PhantomData,
         }
@@ -67,6 +69,7 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
             weigher: self.weigher,
             shards: self.shards,
             hash_seed: self.hash_seed,
+            sample_quiet_hits: self.sample_quiet_hits,
             default_policy: false,
             _types: PhantomData,
         }
@@ -119,6 +122,33 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
         self
     }
 
+    /// Whether long runs of hits with no insert or removal reach the policy
+    /// sampled: once readers have passed 2,048 hits on since the last write,
+    /// each thread hands the policy one hit in 16 until the next write
+    /// (which picks victims again). On by default for the default
+    /// W-TinyLFU, where applying a hit costs more than finding the entry:
+    /// it makes a read-mostly store about twice as fast, and on fifteen real
+    /// traces it kept the hit ratio within 0.22 points of the policy seeing
+    /// every hit. Off by default for a policy given to
+    /// [`policy`](Self::policy): it then sees every hit (a single-threaded
+    /// `PolicyStore<Lru>` is an exact LRU).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use cache_core::Store;
+    /// use cache_policies::PolicyStore;
+    ///
+    /// // The default policy, every hit applied however long the run.
+    /// let store = PolicyStore::builder(100).sample_quiet_hits(false).build();
+    /// store.insert(1, "one", None);
+    /// assert_eq!(store.get(&1), Some("one"));
+    /// ```
+    pub fn sample_quiet_hits(mut self, enabled: bool) -> Self {
+        self.sample_quiet_hits = Some(enabled);
+        self
+    }
+
     /// Builds the store.
     #[must_use]
     pub fn build<P>(self) -> PolicyStore<K, V, P>
@@ -135,6 +165,7 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
         if let Some(seed) = self.hash_seed {
             store = store.with_hash_seed(seed);
         }
+        store = store.with_quiet_sampling(self.sample_quiet_hits.unwrap_or(self.default_policy));
         store
     }
 }
@@ -146,6 +177,7 @@ impl<K, V, F> fmt::Debug for PolicyStoreBuilder<K, V, F> {
             .field("weigher", &self.weigher.is_some())
             .field("shards", &self.shards)
             .field("hash_seed", &self.hash_seed)
+            .field("sample_quiet_hits", &self.sample_quiet_hits)
             .finish_non_exhaustive()
     }
 }

@@ -20,6 +20,11 @@
 //!   its stripe drains it if the maintenance lock is free, else its hits
 //!   wait or are dropped (the policy sees fewer hits, nothing else changes).
 //!   An unbounded store never consults its policy and records no hits.
+//! - **Quiet runs** (the default W-TinyLFU, or on request): after 2,048 hits
+//!   with no insert or removal, each thread records one hit in 16 until the
+//!   next write, since a run of hits picks no victim (see `quiet_runs.rs`
+//!   for why and what it was measured to cost). Other policies see every
+//!   hit.
 //!
 //! # Invariants
 //!
@@ -61,6 +66,7 @@
 mod builder;
 #[cfg(all(test, not(feature = "shuttle")))]
 mod pending_inserts;
+mod quiet_runs;
 mod read_buffer;
 mod table;
 mod ticks;
@@ -80,6 +86,7 @@ use foldhash::fast::SeedableRandomState;
 use parking_lot::Mutex;
 
 pub use builder::PolicyStoreBuilder;
+use quiet_runs::{QuietDrains, QuietRuns};
 use read_buffer::ReadBuffer;
 pub(crate) use table::make_room;
 use table::{Entry, NO_CAP, Table};
@@ -130,8 +137,10 @@ const MAX_BOGUS_VICTIMS: u32 = 16;
 /// ```
 pub struct PolicyStore<K, V, P = WTinyLfu> {
     table: Table<K, V>,
-    state: Mutex<State<P>>,
+    state: OwnLines<Mutex<State<P>>>,
     reads: ReadBuffer,
+    /// Whether long runs of hits with no write reach the policy sampled.
+    quiet: QuietRuns,
     /// Random per store, unless fixed by
     /// [`PolicyStoreBuilder::hash_seed`].
     hasher: SeedableRandomState,
@@ -196,6 +205,21 @@ impl Drop for Reporting<'_> {
     }
 }
 
+/// A value alone on its cache lines: the maintenance state, which drains
+/// write, apart from the fields every hit reads (the hasher, the capacity,
+/// the sampling flag).
+#[derive(Debug)]
+#[repr(align(128))]
+struct OwnLines<T>(T);
+
+impl<T> std::ops::Deref for OwnLines<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// What the maintenance mutex guards.
 #[derive(Debug)]
 struct State<P> {
@@ -203,6 +227,7 @@ struct State<P> {
     wheel: TimerWheel,
     weight: u64,
     len: u64,
+    quiet_drains: QuietDrains,
 }
 
 impl<K, V, P> PolicyStore<K, V, P>
@@ -249,13 +274,15 @@ where
         let epoch = now();
         Self {
             table: Table::new(shards.unwrap_or_else(table::default_shard_count)),
-            state: Mutex::new(State {
+            state: OwnLines(Mutex::new(State {
                 policy,
                 wheel: TimerWheel::new(Ticks::at(epoch, epoch)),
                 weight: 0,
                 len: 0,
-            }),
+                quiet_drains: QuietDrains::default(),
+            })),
             reads: ReadBuffer::new(),
+            quiet: QuietRuns::new(false),
             hasher: SeedableRandomState::random(),
             updates_as_hits: false,
             timed: AtomicBool::new(false),
@@ -310,6 +337,13 @@ where
         self
     }
 
+    /// Samples hits in long runs with no write (see
+    /// [`PolicyStoreBuilder::sample_quiet_hits`]).
+    pub(crate) fn with_quiet_sampling(mut self, enabled: bool) -> Self {
+        self.quiet.set_enabled(enabled);
+        self
+    }
+
     /// Fixes the seed of the keys' hash (see
     /// [`PolicyStoreBuilder::hash_seed`]).
     pub(crate) fn with_hash_seed(mut self, seed: u64) -> Self {
@@ -337,7 +371,7 @@ where
         let old = std::mem::replace(&mut slot.value, value);
         let replaced = (!self.listeners.is_empty()).then(|| slot.key.clone());
         drop(entries);
-        if self.bounded() && self.reads.record(hash) {
+        if self.bounded() && self.quiet.records() && self.reads.record(hash) {
             self.drain_from_reader();
         }
         if let Some(key) = replaced {
@@ -391,6 +425,7 @@ where
 
     /// Applies buffered hits to the policy, each thread's in order.
     fn drain_reads(&self, state: &mut State<P>) {
+        self.quiet.wrote(&mut state.quiet_drains);
         if self.bounded() {
             self.reads.drain(|hashes| state.policy.on_accesses(hashes));
         }
@@ -401,7 +436,9 @@ where
     #[cold]
     fn drain_from_reader(&self) {
         if let Some(mut state) = self.state.try_lock() {
-            self.drain_reads(&mut state);
+            let state = &mut *state;
+            self.reads.drain(|hashes| state.policy.on_accesses(hashes));
+            self.quiet.reader_drained(&mut state.quiet_drains);
         }
     }
 
@@ -757,7 +794,7 @@ where
         }
         let value = entry.value.clone();
         drop(entries);
-        if self.bounded() && self.reads.record(hash) {
+        if self.bounded() && self.quiet.records() && self.reads.record(hash) {
             self.drain_from_reader();
         }
         Some((value, deadline, checked))
@@ -799,7 +836,7 @@ where
     /// ```
     #[must_use]
     pub fn tinylfu(capacity: u64) -> Self {
-        Self::new(capacity, WTinyLfu::new).with_updates_as_hits()
+        Self::new(capacity, WTinyLfu::new).with_updates_as_hits().with_quiet_sampling(true)
     }
 
     /// A store without a bound: nothing is evicted for size, the policy is
@@ -983,6 +1020,7 @@ where
         let _reporting = self.reporting();
         let mut removed = Removals::new();
         let mut state = self.state.lock();
+        self.quiet.wrote(&mut state.quiet_drains);
         self.reads.drain(|_| {});
         self.purge(&mut state, &mut removed);
         let mut drained = Vec::new();
