@@ -84,7 +84,7 @@ impl AsyncLru {
         K: Hash + Eq + Clone + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,
     {
-        let store = memo_store(self.maxsize, |_| Box::new(Lru::new()));
+        let store = memo_store(self.maxsize, |_| Box::new(Lru::new()), false);
         let name = if self.name.is_empty() { "memoized".to_owned() } else { self.name };
         AsyncCache::builder()
             .name(name)

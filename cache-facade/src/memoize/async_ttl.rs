@@ -122,9 +122,9 @@ impl AsyncTtl {
         let builder = AsyncCache::builder().name(name);
         let built = if self.ttl.is_zero() || self.max_capacity == Some(0) {
             // Results expire at once: keep none (calls are still coalesced).
-            builder.store(memo_store(Some(0), |max| Box::new(WTinyLfu::new(max)))).build()
+            builder.store(memo_store(Some(0), |max| Box::new(WTinyLfu::new(max)), true)).build()
         } else {
-            let store = memo_store(self.max_capacity, |max| Box::new(WTinyLfu::new(max)));
+            let store = memo_store(self.max_capacity, |max| Box::new(WTinyLfu::new(max)), true);
             let builder = builder.store(store).default_ttl(self.ttl);
             match self.fail_safe {
                 Some(max_stale) => builder.fail_safe(max_stale).build(),
