@@ -103,7 +103,8 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
     /// Names keys by a hash with this fixed seed instead of a random one per
     /// store: runs become reproducible (the `sim` benchmark replays a trace
     /// through the store and through its policy alone with the same hash,
-    /// and gets the same hits), but an adversary who knows the seed can
+    /// and gets the same hits, but in quiet runs, see
+    /// [`sample_quiet_hits`](Self::sample_quiet_hits)), but an adversary who knows the seed can
     /// pick keys that collide. The hash is foldhash's, as
     /// `foldhash::fast::FixedState::with_seed(seed)` computes it.
     ///
@@ -122,14 +123,14 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
         self
     }
 
-    /// Whether long runs of hits with no insert or removal reach the policy
-    /// sampled: once readers have passed 2,048 hits on since the last write,
-    /// each thread hands the policy one hit in 16 until the next write
-    /// (which picks victims again). On by default for the default
+    /// Whether long runs of hits with no write reach the policy sampled:
+    /// once readers have drained 2,048 hits since the last insert of a new
+    /// key, removal or `clear`, each thread hands the policy one hit in 16
+    /// (drawn at random) until the next one. On by default for the default
     /// W-TinyLFU, where applying a hit costs more than finding the entry:
-    /// it makes a read-mostly store about twice as fast, and on fifteen real
-    /// traces it kept the hit ratio within 0.22 points of the policy seeing
-    /// every hit. Off by default for a policy given to
+    /// it makes a read-mostly store two to three times as fast, and on
+    /// fifteen real traces it kept the hit ratio within 0.1 points of the
+    /// policy seeing every hit. Off by default for a policy given to
     /// [`policy`](Self::policy): it then sees every hit (a single-threaded
     /// `PolicyStore<Lru>` is an exact LRU).
     ///

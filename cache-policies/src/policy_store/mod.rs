@@ -20,11 +20,11 @@
 //!   its stripe drains it if the maintenance lock is free, else its hits
 //!   wait or are dropped (the policy sees fewer hits, nothing else changes).
 //!   An unbounded store never consults its policy and records no hits.
-//! - **Quiet runs** (the default W-TinyLFU, or on request): after 2,048 hits
-//!   with no insert or removal, each thread records one hit in 16 until the
-//!   next write, since a run of hits picks no victim (see `quiet_runs.rs`
-//!   for why and what it was measured to cost). Other policies see every
-//!   hit.
+//! - **Quiet runs** (the default W-TinyLFU, or on request): once readers
+//!   have drained 2,048 hits since the last write that took the maintenance
+//!   lock, each thread records one hit in 16, drawn at random, until the
+//!   next such write (see `quiet_runs.rs` for why and what it was measured
+//!   to cost). Other policies see every hit.
 //!
 //! # Invariants
 //!
@@ -86,7 +86,7 @@ use foldhash::fast::SeedableRandomState;
 use parking_lot::Mutex;
 
 pub use builder::PolicyStoreBuilder;
-use quiet_runs::{QuietDrains, QuietRuns};
+use quiet_runs::{QuietHits, QuietRuns};
 use read_buffer::ReadBuffer;
 pub(crate) use table::make_room;
 use table::{Entry, NO_CAP, Table};
@@ -227,7 +227,7 @@ struct State<P> {
     wheel: TimerWheel,
     weight: u64,
     len: u64,
-    quiet_drains: QuietDrains,
+    quiet_hits: QuietHits,
 }
 
 impl<K, V, P> PolicyStore<K, V, P>
@@ -279,7 +279,7 @@ where
                 wheel: TimerWheel::new(Ticks::at(epoch, epoch)),
                 weight: 0,
                 len: 0,
-                quiet_drains: QuietDrains::default(),
+                quiet_hits: QuietHits::default(),
             })),
             reads: ReadBuffer::new(),
             quiet: QuietRuns::new(false),
@@ -371,7 +371,7 @@ where
         let old = std::mem::replace(&mut slot.value, value);
         let replaced = (!self.listeners.is_empty()).then(|| slot.key.clone());
         drop(entries);
-        if self.bounded() && self.quiet.records() && self.reads.record(hash) {
+        if self.bounded() && self.reads.record(hash, self.quiet.sampling()) {
             self.drain_from_reader();
         }
         if let Some(key) = replaced {
@@ -425,10 +425,16 @@ where
 
     /// Applies buffered hits to the policy, each thread's in order.
     fn drain_reads(&self, state: &mut State<P>) {
-        self.quiet.wrote(&mut state.quiet_drains);
         if self.bounded() {
             self.reads.drain(|hashes| state.policy.on_accesses(hashes));
         }
+    }
+
+    /// [`drain_reads`](Self::drain_reads) for a write that may pick victims:
+    /// it also ends a quiet run.
+    fn drain_for_write(&self, state: &mut State<P>) {
+        self.quiet.wrote(&mut state.quiet_hits);
+        self.drain_reads(state);
     }
 
     /// A reader's stripe is half full: drain it unless a writer holds the
@@ -437,15 +443,29 @@ where
     fn drain_from_reader(&self) {
         if let Some(mut state) = self.state.try_lock() {
             let state = &mut *state;
-            self.reads.drain(|hashes| state.policy.on_accesses(hashes));
-            self.quiet.reader_drained(&mut state.quiet_drains);
+            let mut drained = 0;
+            self.reads.drain(|hashes| {
+                drained += hashes.len();
+                state.policy.on_accesses(hashes);
+            });
+            self.quiet.reader_drained(&mut state.quiet_hits, drained);
         }
     }
 
     fn publish(&self, state: &State<P>) {
-        self.timed.store(state.wheel.len() > 0, Ordering::Relaxed);
-        self.len.store(state.len, Ordering::Relaxed);
-        self.weight.store(state.weight, Ordering::Relaxed);
+        // Stores only what changed: these fields share cache lines with
+        // those every hit reads, and a full store that evicts as it inserts
+        // keeps its count and (unweighted) its weight.
+        let timed = state.wheel.len() > 0;
+        if self.timed.load(Ordering::Relaxed) != timed {
+            self.timed.store(timed, Ordering::Relaxed);
+        }
+        if self.len.load(Ordering::Relaxed) != state.len {
+            self.len.store(state.len, Ordering::Relaxed);
+        }
+        if self.weight.load(Ordering::Relaxed) != state.weight {
+            self.weight.store(state.weight, Ordering::Relaxed);
+        }
     }
 
     /// Counts a write as reporting until the guard drops, while the store
@@ -794,7 +814,7 @@ where
         }
         let value = entry.value.clone();
         drop(entries);
-        if self.bounded() && self.quiet.records() && self.reads.record(hash) {
+        if self.bounded() && self.reads.record(hash, self.quiet.sampling()) {
             self.drain_from_reader();
         }
         Some((value, deadline, checked))
@@ -970,7 +990,7 @@ where
                 (self.state.lock(), entry)
             }
         };
-        self.drain_reads(&mut state);
+        self.drain_for_write(&mut state);
         self.purge(&mut state, &mut removed);
         match entry {
             Some(entry) if oversized => {
@@ -997,7 +1017,7 @@ where
         let _reporting = self.reporting();
         let mut removed = Removals::new();
         let mut state = self.state.lock();
-        self.drain_reads(&mut state);
+        self.drain_for_write(&mut state);
         self.purge(&mut state, &mut removed);
         let entry = self.take(&mut state, hash, |e| key.equivalent(&e.key));
         if let Some(entry) = &entry {
@@ -1020,7 +1040,7 @@ where
         let _reporting = self.reporting();
         let mut removed = Removals::new();
         let mut state = self.state.lock();
-        self.quiet.wrote(&mut state.quiet_drains);
+        self.quiet.wrote(&mut state.quiet_hits);
         self.reads.drain(|_| {});
         self.purge(&mut state, &mut removed);
         let mut drained = Vec::new();

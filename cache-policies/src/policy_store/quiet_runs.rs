@@ -4,37 +4,44 @@
 //!
 //! # Why
 //!
-//! Applying a hit is most of a hit's cost in the default store: W-TinyLFU
+//! Applying a hit was most of a hit's cost in the default store: W-TinyLFU
 //! finds the key's node, counts it in the sketch and moves it in its queue,
-//! three or four cache misses on a large cache (~35 ns, more than the
-//! lookup itself). That work only matters for the victims the policy will
-//! pick, and a run of hits with no insert or removal picks none. So once
-//! readers have drained [`FULL_DRAINS`] batches of hits (2,048 hits at 32 per
-//! batch) since the last write, each thread records one hit in [`SAMPLE`]
-//! until the next write: the policy keeps seeing which keys are hot and in
-//! what order (a key hit 100 times in the run is counted ~6 times), at a
-//! sixteenth of the cost; the next insert or removal makes every hit count
-//! again. Caffeine's buffers drop hits too, when they fill; here the
-//! dropping is deterministic, so a single-threaded replay stays reproducible.
+//! three or four cache misses on a large cache (~35 ns, more than the lookup
+//! itself). The policy's state matters when it picks a victim, which only a
+//! write does (an insert that must make room), and a long run of hits moves
+//! that state slowly: a sample of the run shows the policy the same hot keys
+//! in nearly the same order. So once readers have drained [`FULL_HITS`]
+//! hits since the last write, each thread records one hit in [`SAMPLE`],
+//! drawn at random per store and thread (never in step with a periodic
+//! pattern), until the next write that takes the maintenance lock: the
+//! policy keeps seeing which keys are hot at a sixteenth of the cost.
+//! Caffeine's buffers drop hits too, when they fill; here the draws come
+//! from a fixed-seed generator per store and stripe, so a single-threaded
+//! replay stays reproducible.
 //!
-//! # Measured (2026-11-30, `sim` and `compare`)
+//! What ends a run: an insert of a new key, a removal, `clear` (any write
+//! that takes the maintenance lock). What does not: hits, overwrites that
+//! count as hits (same weight, no deadline), a reader removing an entry it
+//! found expired, and `run_pending_tasks` (none of them picks a victim).
+//!
+//! # Measured (2026-11-30, `sim` and `compare`; see `benches/RESULTS.md`)
 //!
 //! - Hit ratio: over the 53 rows of the fifteen traces the store stays
-//!   within −0.06 … +0.22 points of its policy (which sees every hit). With
-//!   4 full drains instead of 64 (128 hits) loops suffered: gli at 632 and
-//!   1,264 entries lost 4.9 points, orm-night at 4,323 lost 1.9.
-//! - Speed, Zipf reads at one thread: 0.38× quick_cache before, ~0.8× with
-//!   one hit in 16 (one in 8: ~0.73×; one in 32: no faster than 16).
+//!   within 0.1 points of its policy (which sees every hit). Runs must be
+//!   long: turning quiet after 128 hits cost loops their resident set (gli
+//!   at 632 and 1,264 entries lost 4.9 points).
+//! - Speed, Zipf reads at one thread: 0.38× quick_cache before, 0.9–1.0×
+//!   after (`TtlStore`, whose policy ignores hits, runs at ~1.0×).
 //!
 //! Off for every policy but the default W-TinyLFU unless asked for
 //! ([`PolicyStoreBuilder::sample_quiet_hits`](super::PolicyStoreBuilder::sample_quiet_hits)):
 //! a single-threaded `PolicyStore<Lru>` stays an exact LRU.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Reader drains since the last write that apply every hit.
-pub(crate) const FULL_DRAINS: u32 = 64;
+/// Hits drained by readers since the last write, all applied, before a run
+/// is quiet.
+pub(crate) const FULL_HITS: u64 = 2_048;
 /// In a quiet run, each thread records one hit in this many.
 pub(crate) const SAMPLE: u32 = 16;
 
@@ -42,15 +49,16 @@ pub(crate) const SAMPLE: u32 = 16;
 #[derive(Debug)]
 pub(crate) struct QuietRuns {
     enabled: bool,
-    /// Set by the reader drain that completes [`FULL_DRAINS`]; cleared by the
-    /// next write. Relaxed: a hit that reads it late records or skips one
-    /// hit too many, nothing else.
+    /// Set by the reader drain that reaches [`FULL_HITS`]; cleared by the
+    /// next write. Relaxed: a hit that reads it late records or skips a few
+    /// hits more, nothing else.
     sampling: AtomicBool,
 }
 
-/// Reader drains since the last write (kept under the maintenance mutex).
+/// Hits drained by readers since the last write (kept under the
+/// maintenance mutex).
 #[derive(Debug, Default)]
-pub(crate) struct QuietDrains(u32);
+pub(crate) struct QuietHits(u64);
 
 impl QuietRuns {
     pub(crate) const fn new(enabled: bool) -> Self {
@@ -61,46 +69,82 @@ impl QuietRuns {
         self.enabled = enabled;
     }
 
-    /// Whether this hit goes to the read buffer: always, unless the store is
-    /// in a quiet run, and then one in [`SAMPLE`] per thread.
+    /// Whether the store samples quiet runs at all.
+    #[cfg(test)]
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Whether hits are sampled now (the store is in a quiet run).
     #[inline]
-    pub(crate) fn records(&self) -> bool {
-        !self.sampling.load(Ordering::Relaxed) || one_in_sample()
+    pub(crate) fn sampling(&self) -> bool {
+        self.sampling.load(Ordering::Relaxed)
     }
 
     /// A write drained the buffer: every hit counts again.
     #[inline]
-    pub(crate) fn wrote(&self, drains: &mut QuietDrains) {
-        drains.0 = 0;
+    pub(crate) fn wrote(&self, hits: &mut QuietHits) {
+        hits.0 = 0;
         if self.sampling.load(Ordering::Relaxed) {
             self.sampling.store(false, Ordering::Relaxed);
         }
     }
 
-    /// A reader drained the buffer: the run is quiet once this makes
-    /// [`FULL_DRAINS`].
+    /// A reader drained `drained` hits: the run is quiet once they add up to
+    /// [`FULL_HITS`].
     #[inline]
-    pub(crate) fn reader_drained(&self, drains: &mut QuietDrains) {
-        if self.enabled {
-            drains.0 = drains.0.saturating_add(1);
-            if drains.0 == FULL_DRAINS {
+    pub(crate) fn reader_drained(&self, hits: &mut QuietHits, drained: usize) {
+        if self.enabled && hits.0 < FULL_HITS {
+            hits.0 += drained as u64;
+            if hits.0 >= FULL_HITS {
                 self.sampling.store(true, Ordering::Relaxed);
             }
         }
     }
 }
 
-std::thread_local! {
-    /// Hits this thread saw while some store was sampling.
-    static SEEN: Cell<u32> = const { Cell::new(0) };
-}
+#[cfg(test)]
+mod tests {
+    use cache_core::weigher_fn;
 
-/// True once every [`SAMPLE`] calls on this thread.
-#[inline]
-fn one_in_sample() -> bool {
-    SEEN.with(|seen| {
-        let n = seen.get().wrapping_add(1);
-        seen.set(n);
-        n % SAMPLE == 0
-    })
+    use super::super::PolicyStore;
+    use crate::policies::{Lru, WTinyLfu};
+
+    #[test]
+    fn on_for_the_default_w_tinylfu_off_for_other_policies_unless_asked() {
+        type Store = PolicyStore<u32, u32>;
+        let weigher = weigher_fn(|_: &u32, _: &u32| 1);
+        let on = [
+            ("tinylfu", Store::tinylfu(10).quiet.is_enabled()),
+            ("builder", Store::builder(10).build().quiet.is_enabled()),
+            ("builder, weigher", Store::builder(10).weigher(weigher).build().quiet.is_enabled()),
+            (
+                "policy, asked",
+                Store::builder(10)
+                    .policy(|_| Lru::new())
+                    .sample_quiet_hits(true)
+                    .build()
+                    .quiet
+                    .is_enabled(),
+            ),
+        ];
+        for (name, enabled) in on {
+            assert!(enabled, "{name}");
+        }
+        let off = [
+            ("new", PolicyStore::<u32, u32, _>::new(10, WTinyLfu::new).quiet.is_enabled()),
+            ("lru", PolicyStore::<u32, u32, _>::lru(10).quiet.is_enabled()),
+            ("fifo", PolicyStore::<u32, u32, _>::fifo(10).quiet.is_enabled()),
+            ("sieve", PolicyStore::<u32, u32, _>::sieve(10).quiet.is_enabled()),
+            ("lfu", PolicyStore::<u32, u32, _>::lfu(10).quiet.is_enabled()),
+            ("policy", Store::builder(10).policy(WTinyLfu::new).build().quiet.is_enabled()),
+            (
+                "default, declined",
+                Store::builder(10).sample_quiet_hits(false).build().quiet.is_enabled(),
+            ),
+        ];
+        for (name, enabled) in off {
+            assert!(!enabled, "{name}");
+        }
+    }
 }

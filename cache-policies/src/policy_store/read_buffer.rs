@@ -5,6 +5,7 @@
 use std::cell::Cell;
 use std::sync::PoisonError;
 
+use super::quiet_runs::SAMPLE;
 use crate::sync::{AtomicU64, AtomicUsize, Mutex, Ordering, statics, thread_locals};
 
 /// Slots per stripe (a power of two). (Four under the model checker, so that
@@ -43,6 +44,10 @@ struct Stripe {
     /// Written by the stripe's one leaseholder (a plain store), or claimed
     /// by compare-and-swap on the shared stripe.
     tail: AtomicUsize,
+    /// The xorshift state that picks which hits a quiet run records (see
+    /// [`Stripe::draw`]), per store and stripe, so that a thread's draws
+    /// neither depend on other stores nor line up with a periodic pattern.
+    sampler: AtomicU64,
     /// 0 = empty (a hash of exactly 0 is never recorded: a 2^-64 loss).
     slots: [AtomicU64; READ_BUFFER_SLOTS],
 }
@@ -84,25 +89,31 @@ impl ReadBuffer {
     /// An empty buffer: a stripe per lease plus the shared one.
     pub(crate) fn new() -> Self {
         let stripes = (0..=LEASED)
-            .map(|_| Stripe {
+            .map(|i| Stripe {
                 head: AtomicUsize::new(0),
                 tail: AtomicUsize::new(0),
+                sampler: AtomicU64::new(0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(i as u64 + 1)),
                 slots: std::array::from_fn(|_| AtomicU64::new(0)),
             })
             .collect();
         Self { stripes }
     }
 
-    /// Records a hit on `hash` in the calling thread's stripe; returns
+    /// Records a hit on `hash` in the calling thread's stripe (if
+    /// `sampled`, only one hit in [`SAMPLE`], drawn at random); returns
     /// whether that stripe is at least half full (the caller should try to
     /// drain).
     #[inline]
-    pub(crate) fn record(&self, hash: u64) -> bool {
+    pub(crate) fn record(&self, hash: u64, sampled: bool) -> bool {
         let index = CACHED.with(Cell::get);
         if index < LEASED {
-            self.stripes[index].record_owned(hash)
+            let stripe = &self.stripes[index];
+            if sampled && !stripe.draw() {
+                return false;
+            }
+            stripe.record_owned(hash)
         } else {
-            self.record_unleased(hash)
+            self.record_unleased(hash, sampled)
         }
     }
 
@@ -110,11 +121,15 @@ impl ReadBuffer {
     /// takes its lease now) or holds no lease (it shares a stripe).
     #[cold]
     #[inline(never)]
-    fn record_unleased(&self, hash: u64) -> bool {
-        match lease() {
-            Some(index) => self.stripes[index].record_owned(hash),
-            None => self.stripes[SHARED].record_shared(hash),
+    fn record_unleased(&self, hash: u64, sampled: bool) -> bool {
+        let (stripe, owned) = match lease() {
+            Some(index) => (&self.stripes[index], true),
+            None => (&self.stripes[SHARED], false),
+        };
+        if sampled && !stripe.draw() {
+            return false;
         }
+        if owned { stripe.record_owned(hash) } else { stripe.record_shared(hash) }
     }
 
     /// Hands every recorded hash to `apply` (a slice per stripe, each oldest
@@ -124,6 +139,12 @@ impl ReadBuffer {
         for stripe in &self.stripes {
             stripe.drain(&mut apply);
         }
+    }
+
+    /// [`record`](Self::record) of every hit.
+    #[cfg(test)]
+    fn record_plain(&self, hash: u64) -> bool {
+        self.record(hash, false)
     }
 
     /// Whether nothing is recorded (a cheap hint).
@@ -136,6 +157,19 @@ impl ReadBuffer {
 }
 
 impl Stripe {
+    /// True for one call in [`SAMPLE`] on average (xorshift64's top bits).
+    /// The leaseholder alone advances the state; threads sharing the shared
+    /// stripe may race on it, which only makes their draws less regular.
+    #[inline]
+    fn draw(&self) -> bool {
+        let mut x = self.sampler.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.sampler.store(x, Ordering::Relaxed);
+        x < u64::MAX / u64::from(SAMPLE) + 1
+    }
+
     /// Records as the stripe's only writer: a plain load and store.
     #[inline]
     fn record_owned(&self, hash: u64) -> bool {
@@ -277,20 +311,20 @@ mod tests {
         for round in 0..3u64 {
             let base = round * 1_000;
             for h in 1..DRAIN_AT as u64 {
-                assert!(!buffer.record(base + h));
+                assert!(!buffer.record_plain(base + h));
             }
             for h in DRAIN_AT as u64..READ_BUFFER_SLOTS as u64 {
-                assert!(buffer.record(base + h), "half full: try to drain");
+                assert!(buffer.record_plain(base + h), "half full: try to drain");
             }
-            assert!(buffer.record(base + 99), "the last slot fills it");
-            assert!(buffer.record(base + 100), "dropped while full");
+            assert!(buffer.record_plain(base + 99), "the last slot fills it");
+            assert!(buffer.record_plain(base + 100), "dropped while full");
             let mut seen = Vec::new();
             buffer.drain(|h| seen.extend_from_slice(h));
             assert_eq!(seen.len(), READ_BUFFER_SLOTS, "round {round}");
             assert_eq!((seen[0], seen[READ_BUFFER_SLOTS - 1]), (base + 1, base + 99));
             assert!(buffer.is_empty());
         }
-        assert!(!buffer.record(0) && buffer.is_empty(), "a hash of 0 is never recorded");
+        assert!(!buffer.record_plain(0) && buffer.is_empty(), "a hash of 0 is never recorded");
     }
 
     #[test]
@@ -305,7 +339,7 @@ mod tests {
                 let buffer = &buffer;
                 s.spawn(move || {
                     for i in 0..5 {
-                        buffer.record(t * 100 + i);
+                        buffer.record_plain(t * 100 + i);
                     }
                 });
             }
@@ -350,7 +384,7 @@ mod model {
                     shuttle::thread::spawn(move || {
                         for i in 1..=HITS {
                             let hash = t * 100 + i;
-                            if buffer.record(hash) {
+                            if buffer.record_plain(hash) {
                                 if let Ok(mut log) = applied.try_lock() {
                                     buffer.drain(|h| log.extend_from_slice(h));
                                 }
