@@ -26,9 +26,8 @@ pub(crate) fn memo_store<K: Hash + Eq + Clone + 'static, V>(
     policy: fn(u64) -> Box<dyn EvictionPolicy<K>>,
     sample_quiet_hits: bool,
 ) -> MemoStore<K, V> {
-    let builder = PolicyStore::builder(max.unwrap_or(0))
-        .policy(policy)
-        .sample_quiet_hits(sample_quiet_hits);
+    let builder =
+        PolicyStore::builder(max.unwrap_or(0)).policy(policy).sample_quiet_hits(sample_quiet_hits);
     match max {
         Some(_) => builder.build(),
         None => builder.unbounded().build(),

@@ -163,7 +163,7 @@ pub struct PolicyStore<K, V, P = WTinyLfu> {
     listeners: ListenerSlot<K, V>,
     /// Writes that may still report removals to the listeners (see
     /// [`Store::reports_in_flight`]).
-    reporting: AtomicUsize,
+    reporting: OwnLines<AtomicUsize>,
     /// The origin of every deadline's [`Ticks`].
     epoch: Instant,
     /// Time to idle, in nanoseconds: a hit moves the entry's deadline this
@@ -205,9 +205,10 @@ impl Drop for Reporting<'_> {
     }
 }
 
-/// A value alone on its cache lines: the maintenance state, which drains
-/// write, apart from the fields every hit reads (the hasher, the capacity,
-/// the sampling flag).
+/// A value alone on its cache lines, apart from the fields every hit reads
+/// (the hasher, the capacity, the sampling flag): the maintenance state,
+/// which drains write, and the count of writes reporting removals, which
+/// every write of a store with listeners (the facade's) changes twice.
 #[derive(Debug)]
 #[repr(align(128))]
 struct OwnLines<T>(T);
@@ -292,7 +293,7 @@ where
             len: AtomicU64::new(0),
             weight: AtomicU64::new(0),
             listeners: ListenerSlot::new(),
-            reporting: AtomicUsize::new(0),
+            reporting: OwnLines(AtomicUsize::new(0)),
             epoch,
             idle: None,
         }
@@ -477,7 +478,7 @@ where
             return None;
         }
         self.reporting.fetch_add(1, Ordering::Relaxed);
-        Some(Reporting(&self.reporting))
+        Some(Reporting(&self.reporting.0))
     }
 
     /// Removes the entry `hash` names if `matches`, accounting for it (but
