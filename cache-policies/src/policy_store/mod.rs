@@ -81,6 +81,7 @@ use cache_core::{
     Capacity, EntryInfo, Equivalent, EvictionListener, EvictionPolicy, ListenerSlot, RemovalCause,
     Store, Weigher,
 };
+use crossbeam_utils::CachePadded;
 use foldhash::SharedSeed;
 use foldhash::fast::SeedableRandomState;
 use parking_lot::Mutex;
@@ -137,7 +138,9 @@ const MAX_BOGUS_VICTIMS: u32 = 16;
 /// ```
 pub struct PolicyStore<K, V, P = WTinyLfu> {
     table: Table<K, V>,
-    state: OwnLines<Mutex<State<P>>>,
+    /// On its own cache lines, apart from the fields every hit reads (the
+    /// hasher, the capacity, the sampling flag): drains write it.
+    state: CachePadded<Mutex<State<P>>>,
     reads: ReadBuffer,
     /// Whether long runs of hits with no write reach the policy sampled.
     quiet: QuietRuns,
@@ -162,8 +165,9 @@ pub struct PolicyStore<K, V, P = WTinyLfu> {
     weight: AtomicU64,
     listeners: ListenerSlot<K, V>,
     /// Writes that may still report removals to the listeners (see
-    /// [`Store::reports_in_flight`]).
-    reporting: OwnLines<AtomicUsize>,
+    /// [`Store::reports_in_flight`]); every write of a store with listeners
+    /// (the facade's) changes it twice, so it has its own cache lines.
+    reporting: CachePadded<AtomicUsize>,
     /// The origin of every deadline's [`Ticks`].
     epoch: Instant,
     /// Time to idle, in nanoseconds: a hit moves the entry's deadline this
@@ -202,22 +206,6 @@ struct Reporting<'a>(&'a AtomicUsize);
 impl Drop for Reporting<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Release);
-    }
-}
-
-/// A value alone on its cache lines, apart from the fields every hit reads
-/// (the hasher, the capacity, the sampling flag): the maintenance state,
-/// which drains write, and the count of writes reporting removals, which
-/// every write of a store with listeners (the facade's) changes twice.
-#[derive(Debug)]
-#[repr(align(128))]
-struct OwnLines<T>(T);
-
-impl<T> std::ops::Deref for OwnLines<T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        &self.0
     }
 }
 
@@ -275,7 +263,7 @@ where
         let epoch = now();
         Self {
             table: Table::new(shards.unwrap_or_else(table::default_shard_count)),
-            state: OwnLines(Mutex::new(State {
+            state: CachePadded::new(Mutex::new(State {
                 policy,
                 wheel: TimerWheel::new(Ticks::at(epoch, epoch)),
                 weight: 0,
@@ -293,7 +281,7 @@ where
             len: AtomicU64::new(0),
             weight: AtomicU64::new(0),
             listeners: ListenerSlot::new(),
-            reporting: OwnLines(AtomicUsize::new(0)),
+            reporting: CachePadded::new(AtomicUsize::new(0)),
             epoch,
             idle: None,
         }
@@ -424,11 +412,17 @@ where
         self.hasher.hash_one(key)
     }
 
-    /// Applies buffered hits to the policy, each thread's in order.
-    fn drain_reads(&self, state: &mut State<P>) {
+    /// Applies buffered hits to the policy, each thread's in order; returns
+    /// how many.
+    fn drain_reads(&self, state: &mut State<P>) -> usize {
+        let mut drained = 0;
         if self.bounded() {
-            self.reads.drain(|hashes| state.policy.on_accesses(hashes));
+            self.reads.drain(|hashes| {
+                drained += hashes.len();
+                state.policy.on_accesses(hashes);
+            });
         }
+        drained
     }
 
     /// [`drain_reads`](Self::drain_reads) for a write that may pick victims:
@@ -443,12 +437,7 @@ where
     #[cold]
     fn drain_from_reader(&self) {
         if let Some(mut state) = self.state.try_lock() {
-            let state = &mut *state;
-            let mut drained = 0;
-            self.reads.drain(|hashes| {
-                drained += hashes.len();
-                state.policy.on_accesses(hashes);
-            });
+            let drained = self.drain_reads(&mut state);
             self.quiet.reader_drained(&mut state.quiet_hits, drained);
         }
     }
@@ -478,7 +467,7 @@ where
             return None;
         }
         self.reporting.fetch_add(1, Ordering::Relaxed);
-        Some(Reporting(&self.reporting.0))
+        Some(Reporting(&self.reporting))
     }
 
     /// Removes the entry `hash` names if `matches`, accounting for it (but

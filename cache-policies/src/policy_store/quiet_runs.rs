@@ -107,7 +107,7 @@ impl QuietRuns {
 
 #[cfg(test)]
 mod tests {
-    use cache_core::weigher_fn;
+    use cache_core::{Store as _, weigher_fn};
 
     use super::super::PolicyStore;
     use crate::policies::{Lru, WTinyLfu};
@@ -148,5 +148,20 @@ mod tests {
         for (name, enabled) in off {
             assert!(!enabled, "{name}");
         }
+    }
+
+    #[test]
+    fn an_overwrite_that_counts_as_a_hit_leaves_the_run_quiet_a_new_key_ends_it() {
+        let store = PolicyStore::<u32, u32>::tinylfu(100);
+        store.insert(1, 10, None);
+        for _ in 0..super::FULL_HITS + 64 {
+            assert_eq!(store.get(&1), Some(10));
+        }
+        assert!(store.quiet.sampling(), "2,048 hits drained with no write");
+        store.insert(1, 11, None); // same weight, no deadline: taken as a hit
+        store.run_pending_tasks();
+        assert!(store.quiet.sampling(), "neither picks a victim");
+        store.insert(2, 20, None);
+        assert!(!store.quiet.sampling(), "a new key ends the run");
     }
 }
