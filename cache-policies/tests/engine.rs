@@ -62,6 +62,39 @@ fn expired_entries_leave_at_their_deadline_not_later() {
     }
 }
 
+/// With a time to idle, a hit never moves a deadline earlier: an entry whose
+/// TTL comes before its idle deadline lives to its TTL however often it is
+/// read, sub-second TTLs included (a hit used to cut the deadline back to
+/// the TTL in whole seconds, expiring the entry at the next read).
+#[test]
+fn reads_under_a_time_to_idle_never_shorten_an_entry_s_ttl() {
+    let rt = paused_runtime();
+    let _clock = rt.enter();
+    let stores: Vec<(&str, Erased)> = vec![
+        ("default", Box::new(PolicyStore::tinylfu(100).with_time_to_idle(Duration::from_secs(60)))),
+        ("lru", Box::new(LruStore::new(100).with_time_to_idle(Duration::from_secs(60)))),
+        ("ttl", Box::new(TtlStore::with_capacity(100).with_time_to_idle(Duration::from_secs(60)))),
+    ];
+    for (name, store) in stores {
+        advance(&rt, Duration::from_millis(1_300)); // the TTLs end in a second's fraction
+        store.insert(1, 1, deadline_after(Duration::from_millis(500)));
+        store.insert(2, 2, deadline_after(Duration::from_millis(2_500)));
+        for step in 1..=4 {
+            advance(&rt, Duration::from_millis(100));
+            assert_eq!(store.get(&1), Some(1), "{name}: read {step}, {step}00 ms in");
+        }
+        advance(&rt, Duration::from_millis(99));
+        assert_eq!(store.get(&1), Some(1), "{name}: 1 ms before its TTL");
+        advance(&rt, Duration::from_millis(1));
+        assert_eq!(store.get(&1), None, "{name}: at its TTL");
+        advance(&rt, Duration::from_millis(1_900)); // 2.4 s in: read in its TTL's last second
+        assert_eq!(store.get(&2), Some(2), "{name}");
+        assert_eq!(store.get(&2), Some(2), "{name}: a read in the TTL's last second kept it");
+        advance(&rt, Duration::from_millis(100));
+        assert_eq!(store.get(&2), None, "{name}: at its TTL");
+    }
+}
+
 #[test]
 fn an_entry_up_to_the_whole_budget_is_kept_whatever_the_shard_count() {
     const BUDGET: u64 = 64 << 20;

@@ -289,9 +289,11 @@ where
 
     /// Expires every entry not read (or written) for `idle`, on top of its
     /// own expiry: a hit moves the entry's deadline to `idle` from now, never
-    /// later than the expiry it was inserted with (an entry kept alive by
-    /// reads may leave up to a second before that expiry, which is kept in
-    /// whole seconds). Each hit then reads the clock.
+    /// later than the expiry it was inserted with and never earlier than it
+    /// was. An entry whose own expiry comes first keeps that expiry exactly;
+    /// one kept alive by reads past its idle deadline may leave up to a
+    /// second before its own expiry, which a hit sees in whole seconds.
+    /// Each hit then reads the clock.
     ///
     /// # Examples
     ///
@@ -383,8 +385,15 @@ where
         }
     }
 
-    /// A hit at `now` in a store with a time to idle: the entry's new
-    /// deadline.
+    /// A hit at `now` in a store with a time to idle: the deadline it asks
+    /// for, `idle` from now but no later than the cap (the entry's own
+    /// expiry in whole seconds, rounded down). The hit keeps the later of
+    /// this and the current deadline: the cap may lie before the current
+    /// deadline (an expiry 1.5 s from the epoch has a cap of 1 s), and a
+    /// hit that moved the deadline back to it would expire at once an entry
+    /// its own expiry still allowed (every hit would, with a sub-second TTL),
+    /// and leave it behind the wheel, which only follows deadlines that
+    /// moved later.
     #[inline]
     fn touched(now: Ticks, idle: u64, cap: u32) -> Ticks {
         let moved = now.plus_nanos(idle);
@@ -798,8 +807,7 @@ where
                 return None;
             }
             if let Some(idle) = self.idle {
-                deadline = Self::touched(now, idle, entry.cap());
-                entry.deadline.set(deadline);
+                deadline = entry.deadline.extend_to(Self::touched(now, idle, entry.cap()));
             }
         }
         let value = entry.value.clone();

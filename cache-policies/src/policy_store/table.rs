@@ -83,6 +83,14 @@ impl Deadline {
     pub(crate) fn set(&self, at: Ticks) {
         self.0.store(at.get(), Ordering::Relaxed);
     }
+
+    /// Moves the deadline to `at` unless it is already later (a hit never
+    /// moves a deadline earlier, whichever of two concurrent hits lands
+    /// last); the deadline after.
+    pub(crate) fn extend_to(&self, at: Ticks) -> Ticks {
+        let before = self.0.fetch_max(at.get(), Ordering::Relaxed);
+        Ticks::from_raw(before.max(at.get()))
+    }
 }
 
 /// One shard, on its own cache lines so that two threads reading different
