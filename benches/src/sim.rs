@@ -327,6 +327,7 @@ pub fn concurrent_contenders() -> Vec<(&'static str, ConcurrentFn)> {
     vec![
         (DEFAULT_STORE, |k, cap, t| concurrent_hits(k, t, &seeded_store(cap))),
         (DEFAULT_CACHE_GET_WITH, facade_hits),
+        (POLICY_BEHIND_MUTEX, |k, cap, t| concurrent_hits(k, t, &PolicyBehindMutex::new(cap))),
         ("PolicyStore<Lru>", |k, cap, t| concurrent_hits(k, t, &PolicyStore::lru(cap))),
         ("LruStore", |k, cap, t| concurrent_hits(k, t, &LruStore::new(cap))),
         ("MokaStore", |k, cap, t| concurrent_hits(k, t, &MokaStore::new(cap))),
@@ -384,6 +385,63 @@ fn facade_hits(keys: &[u64], capacity: u64, threads: usize) -> u64 {
         }
     });
     (keys.len() - loads.load(Ordering::Relaxed)) as u64
+}
+
+/// The default store's policy alone, exact (no read buffer, no sampling),
+/// behind one mutex and replayed as the stores are: a lookup under the lock,
+/// then an insert under it again. Its loss under concurrency is the policy's
+/// own sensitivity to the order of requests (two threads swap neighbours)
+/// plus the harness's double misses, with nothing of the engine's: the
+/// reference the default store's loss is read against.
+pub const POLICY_BEHIND_MUTEX: &str = "WTinyLfu behind one mutex (exact)";
+
+/// See [`POLICY_BEHIND_MUTEX`].
+struct PolicyBehindMutex {
+    state: Mutex<(HashSet<u64>, WTinyLfu)>,
+    hasher: FixedState,
+    capacity: usize,
+}
+
+impl PolicyBehindMutex {
+    fn new(capacity: u64) -> Self {
+        Self {
+            state: Mutex::new((HashSet::new(), WTinyLfu::new(capacity))),
+            hasher: FixedState::with_seed(POLICY_HASH_SEED),
+            capacity: usize::try_from(capacity).unwrap_or(usize::MAX),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (HashSet<u64>, WTinyLfu)> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Replay for PolicyBehindMutex {
+    fn hit_or_insert(&self, key: u64) -> bool {
+        let hash = self.hasher.hash_one(key);
+        {
+            let mut state = self.lock();
+            if state.0.contains(&hash) {
+                EvictionPolicy::<u64>::on_access(&mut state.1, hash);
+                return true;
+            }
+        }
+        let mut state = self.lock();
+        let (resident, policy) = &mut *state;
+        if resident.contains(&hash) {
+            // Another thread inserted it in between: an overwrite, which
+            // the store's policy counts as a hit.
+            EvictionPolicy::<u64>::on_access(policy, hash);
+            return false;
+        }
+        policy.on_insert(&EntryInfo::new(&key, hash, 1, None));
+        resident.insert(hash);
+        while resident.len() > self.capacity {
+            let Some(victim) = EvictionPolicy::<u64>::evict(policy) else { break };
+            resident.remove(&victim);
+        }
+        false
+    }
 }
 
 /// A get-or-insert cache shared by replay threads.
@@ -482,6 +540,16 @@ mod tests {
             // The default store samples quiet runs: close, not always equal.
             let sampled = store_hits(&keys, &seeded_store(capacity));
             assert!(sampled.abs_diff(policy) * 1_000 <= keys.len() as u64, "capacity {capacity}");
+        }
+    }
+
+    #[test]
+    fn the_policy_behind_a_mutex_replays_from_one_thread_as_the_policy_alone() {
+        let keys = zipf_keys(2_000, 0.8, 30_000, 9);
+        for capacity in [20, 300] {
+            let alone = policy_hits(&keys, capacity, WTinyLfu::new(capacity));
+            let behind = concurrent_hits(&keys, 1, &PolicyBehindMutex::new(capacity));
+            assert_eq!(behind, alone, "capacity {capacity}");
         }
     }
 

@@ -40,6 +40,8 @@ options:
                       ≥ every one of them + 1 point (default PolicyStore<WTinyLfu>;
                       `policy WTinyLfu` is the policy alone, unsharded)
   --concurrency N     also replay the stores from 1 and N threads and report the loss
+  --repeat R          replay each store from N threads R times (default 1) and report
+                      the mean loss and the worst single replay
   --jobs N            worker threads running the simulations (default 2)
   --charts DIR        write one SVG chart per trace into DIR (default: sim-charts)
   --no-charts         write no chart
@@ -57,6 +59,7 @@ struct Args {
     only: Option<Vec<String>>,
     target: String,
     concurrency: Option<usize>,
+    repeat: usize,
     jobs: usize,
     charts: Option<PathBuf>,
     json: bool,
@@ -73,6 +76,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
         only: None,
         target: DEFAULT_STORE.to_owned(),
         concurrency: None,
+        repeat: 1,
         jobs: 2,
         charts: Some(PathBuf::from("sim-charts")),
         json: false,
@@ -100,6 +104,7 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
             }
             "--target" => args.target = parse_flag(&arg, raw.next())?,
             "--concurrency" => args.concurrency = Some(parse_flag(&arg, raw.next())?),
+            "--repeat" => args.repeat = parse_flag(&arg, raw.next())?,
             "--jobs" => args.jobs = parse_flag(&arg, raw.next())?,
             "--charts" => args.charts = Some(parse_flag(&arg, raw.next())?),
             "--no-charts" => args.charts = None,
@@ -114,8 +119,8 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
     if args.keys == 0 || args.requests == 0 {
         return Err("--keys and --requests must be positive".into());
     }
-    if args.concurrency == Some(0) || args.jobs == 0 {
-        return Err("--concurrency and --jobs must be positive".into());
+    if args.concurrency == Some(0) || args.jobs == 0 || args.repeat == 0 {
+        return Err("--concurrency, --repeat and --jobs must be positive".into());
     }
     Ok(Some(args))
 }
@@ -182,8 +187,16 @@ fn run(args: &Args) -> Result<(), String> {
                 let cap = spec.resolve(trace.distinct);
                 for (name, replay) in concurrent_contenders() {
                     let one = replay(&trace.keys, cap, 1);
-                    let many = replay(&trace.keys, cap, threads);
-                    loss_rows.push((trace.name.clone(), cap, name, one, many, trace.keys.len()));
+                    let many: Vec<u64> =
+                        (0..args.repeat).map(|_| replay(&trace.keys, cap, threads)).collect();
+                    loss_rows.push(LossRow {
+                        trace: trace.name.clone(),
+                        capacity: cap,
+                        cache: name,
+                        one,
+                        many,
+                        requests: trace.keys.len(),
+                    });
                 }
             }
         }
@@ -193,18 +206,22 @@ fn run(args: &Args) -> Result<(), String> {
         let mut out = format!("{{\"results\":{}", json(&results));
         if args.concurrency.is_some() {
             out.push_str(",\"concurrency\":[");
-            for (i, (trace, cap, name, one, many, n)) in loss_rows.iter().enumerate() {
+            for (i, row) in loss_rows.iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
+                let each: Vec<String> =
+                    row.many.iter().map(|&h| format!("{:.4}", row.ratio(h) / 100.0)).collect();
                 out.push_str(&format!(
-                    "{{\"trace\":{},\"capacity\":{cap},\"cache\":{},\"threads\":{},\
-                     \"hit_ratio_1\":{:.4},\"hit_ratio_n\":{:.4}}}",
-                    quote(trace),
-                    quote(name),
+                    "{{\"trace\":{},\"capacity\":{},\"cache\":{},\"threads\":{},\
+                     \"hit_ratio_1\":{:.4},\"hit_ratio_n\":{:.4},\"hit_ratios_n\":[{}]}}",
+                    quote(&row.trace),
+                    row.capacity,
+                    quote(row.cache),
                     args.concurrency.unwrap_or(1),
-                    ratio(*one, *n) / 100.0,
-                    ratio(*many, *n) / 100.0
+                    row.ratio(row.one) / 100.0,
+                    row.mean_many() / 100.0,
+                    each.join(",")
                 ));
             }
             out.push(']');
@@ -221,35 +238,99 @@ fn run(args: &Args) -> Result<(), String> {
         println!("{summary}");
     }
     if let Some(threads) = args.concurrency {
-        println!(
-            "### Hit ratio under concurrency: 1 thread against {threads}\n\n\
-             | trace | capacity | cache | 1 thread | {threads} threads | loss (pp) |\n\
-             |---|--:|---|--:|--:|--:|"
-        );
-        for (trace, cap, name, one, many, n) in &loss_rows {
-            let (a, b) = (ratio(*one, *n), ratio(*many, *n));
-            println!("| {trace} | {cap} | `{name}` | {a:.2} | {b:.2} | {:.2} |", a - b);
-        }
-        println!();
-        for (name, _) in concurrent_contenders() {
-            let losses: Vec<(f64, String)> = loss_rows
-                .iter()
-                .filter(|row| row.2 == name)
-                .map(|(trace, cap, _, one, many, n)| {
-                    (ratio(*one, *n) - ratio(*many, *n), format!("{trace}, {cap} entries"))
-                })
-                .collect();
-            let Some((worst, at)) = losses.iter().max_by(|a, b| a.0.total_cmp(&b.0)) else {
-                continue;
-            };
-            let over = losses.iter().filter(|(loss, _)| *loss > 0.5).count();
-            println!(
-                "- `{name}`: worst loss {worst:.2} pp ({at}); {over} of {} rows lose more than 0.5.",
-                losses.len()
-            );
-        }
+        print!("{}", loss_markdown(&loss_rows, threads, args.repeat));
     }
     Ok(())
+}
+
+/// One cache on one row, replayed from one thread once and from N threads
+/// `many.len()` times (hits of each replay).
+struct LossRow {
+    trace: String,
+    capacity: u64,
+    cache: &'static str,
+    one: u64,
+    many: Vec<u64>,
+    requests: usize,
+}
+
+impl LossRow {
+    fn ratio(&self, hits: u64) -> f64 {
+        ratio(hits, self.requests)
+    }
+
+    /// The mean hit ratio of the N-thread replays, in percent.
+    #[allow(clippy::cast_precision_loss)]
+    fn mean_many(&self) -> f64 {
+        self.many.iter().map(|&h| self.ratio(h)).sum::<f64>() / self.many.len().max(1) as f64
+    }
+
+    /// The loss of the mean N-thread replay against one thread, in points.
+    fn mean_loss(&self) -> f64 {
+        self.ratio(self.one) - self.mean_many()
+    }
+
+    /// The loss of the worst single N-thread replay, in points.
+    fn worst_loss(&self) -> f64 {
+        let fewest = self.many.iter().copied().min().unwrap_or(self.one);
+        self.ratio(self.one) - self.ratio(fewest)
+    }
+}
+
+/// The concurrency table and, per cache, its worst row: by the mean of the
+/// replays and, with more than one, by the worst single replay.
+fn loss_markdown(rows: &[LossRow], threads: usize, repeat: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let replays = if repeat > 1 { format!(", mean of {repeat} replays") } else { String::new() };
+    let _ = write!(
+        out,
+        "### Hit ratio under concurrency: 1 thread against {threads}{replays}\n\n\
+         | trace | capacity | cache | 1 thread | {threads} threads | loss (pp) |"
+    );
+    out.push_str(if repeat > 1 { " worst replay's loss |\n" } else { "\n" });
+    out.push_str("|---|--:|---|--:|--:|--:|");
+    out.push_str(if repeat > 1 { "--:|\n" } else { "\n" });
+    for row in rows {
+        let _ = write!(
+            out,
+            "| {} | {} | `{}` | {:.2} | {:.2} | {:.2} |",
+            row.trace,
+            row.capacity,
+            row.cache,
+            row.ratio(row.one),
+            row.mean_many(),
+            row.mean_loss()
+        );
+        if repeat > 1 {
+            let _ = write!(out, " {:.2} |", row.worst_loss());
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    for (name, _) in concurrent_contenders() {
+        let mine: Vec<&LossRow> = rows.iter().filter(|row| row.cache == name).collect();
+        let worst = |loss: fn(&LossRow) -> f64| {
+            let at = mine.iter().max_by(|a, b| loss(a).total_cmp(&loss(b)))?;
+            let over = mine.iter().filter(|row| loss(row) > 0.5).count();
+            Some(format!(
+                "{:.2} pp ({}, {} entries); {over} of {} rows lose more than 0.5",
+                loss(at),
+                at.trace,
+                at.capacity,
+                mine.len()
+            ))
+        };
+        let Some(mean) = worst(LossRow::mean_loss) else { continue };
+        if repeat > 1 {
+            let single = worst(LossRow::worst_loss).unwrap_or_default();
+            let _ =
+                writeln!(out, "- `{name}`: worst mean loss {mean}; worst single replay {single}.");
+        } else {
+            let _ = writeln!(out, "- `{name}`: worst loss {mean}.");
+        }
+    }
+    out
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -293,6 +374,9 @@ mod tests {
         assert!(parse(&["--zipf", "-1"]).unwrap_err().contains("positive"));
         assert!(parse(&["--seed", "x", "t"]).unwrap_err().contains("--seed: cannot parse"));
         assert!(parse(&["--bogus"]).unwrap_err().contains("unknown option --bogus"));
+        assert!(parse(&["--repeat", "0", "t"]).unwrap_err().contains("--repeat"));
+        let args = parse(&["--concurrency", "2", "--repeat", "3", "t"]).unwrap().unwrap();
+        assert_eq!((args.concurrency, args.repeat), (Some(2), 3));
         assert!(parse(&["-h"]).unwrap().is_none());
         let args = parse(&["a.trace", "--zipf", "0.99", "--no-charts"]).unwrap().unwrap();
         assert_eq!((args.traces.len(), args.zipf, args.charts), (1, Some(0.99), None));
