@@ -67,7 +67,9 @@ fn spread(hash: u64) -> u64 {
 ///   points. The sketch follows the number of keys tracked, not the
 ///   capacity: nothing is allocated before the first insert, then a 64-bit
 ///   word per key (at least 4 KiB), doubling as keys arrive; its counters
-///   are halved every 10 increments per key tracked (at least 5,000).
+///   are halved every 20 increments per key tracked (at least 5,000). An
+///   increment raises only the key's counters at its minimum (conservative
+///   update), so keys that share counters inflate each other's counts less.
 /// - The window adapts to the workload from *ghosts*, the hashes of recently
 ///   evicted keys (one per 20 keys tracked, on each side): a miss on a
 ///   candidate the main space refused grows the window by that key's weight,
