@@ -27,7 +27,9 @@
 //! # Measured (2026-11-30, `sim` and `compare`; see `benches/RESULTS.md`)
 //!
 //! - Hit ratio: over the 53 rows of the fifteen traces the store stays
-//!   within 0.2 points of its policy (which sees every hit). Runs must be
+//!   within 0.25 points of its policy (which sees every hit) in runs of one
+//!   replay at a time, and within 0.43 in one run of two workers (the
+//!   draws depend on the stripe a thread leases). Runs must be
 //!   long: turning quiet after 128 hits cost loops their resident set (gli
 //!   at 632 and 1,264 entries lost 4.9 points).
 //! - Speed, Zipf reads at one thread: 0.38× quick_cache before; after, the
