@@ -79,15 +79,22 @@ fn reads_under_a_time_to_idle_never_shorten_an_entry_s_ttl() {
         advance(&rt, Duration::from_millis(1_300)); // the TTLs end in a second's fraction
         store.insert(1, 1, deadline_after(Duration::from_millis(500)));
         store.insert(2, 2, deadline_after(Duration::from_millis(2_500)));
+        store.insert(3, 3, deadline_after(Duration::from_millis(600))); // read once, then never
         for step in 1..=4 {
             advance(&rt, Duration::from_millis(100));
+            if step == 1 {
+                assert_eq!(store.get(&3), Some(3), "{name}");
+            }
             assert_eq!(store.get(&1), Some(1), "{name}: read {step}, {step}00 ms in");
         }
         advance(&rt, Duration::from_millis(99));
         assert_eq!(store.get(&1), Some(1), "{name}: 1 ms before its TTL");
         advance(&rt, Duration::from_millis(1));
         assert_eq!(store.get(&1), None, "{name}: at its TTL");
-        advance(&rt, Duration::from_millis(1_900)); // 2.4 s in: read in its TTL's last second
+        advance(&rt, Duration::from_millis(200));
+        store.run_pending_tasks();
+        assert_eq!(store.len(), 1, "{name}: the wheel took 3 at its TTL, unread");
+        advance(&rt, Duration::from_millis(1_700)); // 2.4 s in: read in its TTL's last second
         assert_eq!(store.get(&2), Some(2), "{name}");
         assert_eq!(store.get(&2), Some(2), "{name}: a read in the TTL's last second kept it");
         advance(&rt, Duration::from_millis(100));

@@ -122,6 +122,9 @@ fn parse_args(mut raw: impl Iterator<Item = String>) -> Result<Option<Args>, Str
     if args.concurrency == Some(0) || args.jobs == 0 || args.repeat == 0 {
         return Err("--concurrency, --repeat and --jobs must be positive".into());
     }
+    if args.repeat > 1 && args.concurrency.is_none() {
+        return Err("--repeat repeats the replays of --concurrency N: give both".into());
+    }
     Ok(Some(args))
 }
 
@@ -214,11 +217,13 @@ fn run(args: &Args) -> Result<(), String> {
                     row.many.iter().map(|&h| format!("{:.4}", row.ratio(h) / 100.0)).collect();
                 out.push_str(&format!(
                     "{{\"trace\":{},\"capacity\":{},\"cache\":{},\"threads\":{},\
-                     \"hit_ratio_1\":{:.4},\"hit_ratio_n\":{:.4},\"hit_ratios_n\":[{}]}}",
+                     \"replays\":{},\"hit_ratio_1\":{:.4},\"hit_ratio_n\":{:.4},\
+                     \"hit_ratios_n\":[{}]}}",
                     quote(&row.trace),
                     row.capacity,
                     quote(row.cache),
                     args.concurrency.unwrap_or(1),
+                    row.many.len(),
                     row.ratio(row.one) / 100.0,
                     row.mean_many() / 100.0,
                     each.join(",")
@@ -375,6 +380,7 @@ mod tests {
         assert!(parse(&["--seed", "x", "t"]).unwrap_err().contains("--seed: cannot parse"));
         assert!(parse(&["--bogus"]).unwrap_err().contains("unknown option --bogus"));
         assert!(parse(&["--repeat", "0", "t"]).unwrap_err().contains("--repeat"));
+        assert!(parse(&["--repeat", "3", "t"]).unwrap_err().contains("give both"));
         let args = parse(&["--concurrency", "2", "--repeat", "3", "t"]).unwrap().unwrap();
         assert_eq!((args.concurrency, args.repeat), (Some(2), 3));
         assert!(parse(&["-h"]).unwrap().is_none());
@@ -386,5 +392,26 @@ mod tests {
         assert!(parse(&["--target"]).unwrap_err().contains("--target needs a value"));
         let err = selected(Some(&vec!["nope".into()])).unwrap_err();
         assert!(err.contains("unknown contender") && err.contains("moka"));
+    }
+
+    #[test]
+    fn losses_are_read_from_the_mean_and_the_worst_replay() {
+        let row = LossRow {
+            trace: "t".into(),
+            capacity: 10,
+            cache: DEFAULT_STORE,
+            one: 500,
+            many: vec![490, 510, 470],
+            requests: 1_000,
+        };
+        assert!((row.mean_many() - 49.0).abs() < 1e-9);
+        assert!((row.mean_loss() - 1.0).abs() < 1e-9, "50.0 - 49.0");
+        assert!((row.worst_loss() - 3.0).abs() < 1e-9, "50.0 - 47.0");
+        let table = loss_markdown(&[row], 2, 3);
+        assert!(
+            table.contains("| t | 10 | `PolicyStore<WTinyLfu>` | 50.00 | 49.00 | 1.00 | 3.00 |")
+        );
+        assert!(table.contains("worst mean loss 1.00 pp (t, 10 entries); 1 of 1 rows"));
+        assert!(table.contains("worst single replay 3.00 pp"));
     }
 }

@@ -19,7 +19,8 @@ const MIN_SAMPLE: u64 = 5_000;
 /// Increments between two halvings, per key tracked (Caffeine: 10). With
 /// conservative update counters grow more slowly, and 20 measured best on
 /// the tuning half of the traces (10 / 12 / 15 / 20 / 25 / 30, four hash
-/// seeds; see benches/RESULTS.md).
+/// seeds; see benches/RESULTS.md). This is the first period; see
+/// [`FrequencySketch::reset`] for the later ones.
 const SAMPLE_PER_KEY: u64 = 20;
 
 /// Estimates how often each hash was seen recently, in 0..=15.
@@ -149,7 +150,13 @@ impl FrequencySketch {
         }
     }
 
-    /// Halves every counter (the aging step).
+    /// Halves every counter (the aging step). The count of increments
+    /// restarts at half of what is left once the increments lost to
+    /// rounding are taken off (Caffeine's estimate: a quarter of the odd
+    /// counters, as its increment raises four). Under conservative update an
+    /// increment raises one to four counters, so this takes off fewer than
+    /// were lost and the periods after the first are somewhat shorter than
+    /// `sample_size`; the setting of 20 per key was measured with this rule.
     fn reset(&mut self) {
         let mut odd = 0u64;
         for word in &mut self.table {
