@@ -807,7 +807,11 @@ where
                 return None;
             }
             if let Some(idle) = self.idle {
-                deadline = entry.deadline.extend_to(Self::touched(now, idle, entry.cap()));
+                let wanted = Self::touched(now, idle, entry.cap());
+                if wanted > deadline {
+                    // No write at all once the cap holds the deadline.
+                    deadline = entry.deadline.extend_to(wanted);
+                }
             }
         }
         let value = entry.value.clone();
