@@ -16,8 +16,9 @@
 //! pattern), until the next write that takes the maintenance lock: the
 //! policy keeps seeing which keys are hot at a sixteenth of the cost.
 //! Caffeine's buffers drop hits too, when they fill; here the draws come
-//! from a fixed-seed generator per store and stripe, so a single-threaded
-//! replay stays reproducible.
+//! from a generator per store and stripe, every one started from the same
+//! seed, so a single-threaded replay stays reproducible whichever stripe
+//! its thread leased.
 //!
 //! What ends a run: an insert of a new key, a removal, `clear` (any write
 //! that takes the maintenance lock). What does not: hits, overwrites that
@@ -27,9 +28,10 @@
 //! # Measured (2026-11-30, `sim` and `compare`; see `benches/RESULTS.md`)
 //!
 //! - Hit ratio: over the 53 rows of the fifteen traces the store stays
-//!   within 0.25 points of its policy (which sees every hit) in runs of one
-//!   replay at a time, and within 0.43 in one run of two workers (the
-//!   draws depend on the stripe a thread leases). Runs must be
+//!   within 0.25 points of its policy (which sees every hit), −0.24 …
+//!   +0.25 with the policy's hash seed, the same whether `sim` replays on
+//!   one worker thread or two (when stripes were seeded apart, one row
+//!   moved to −0.43 in a run of two workers). Runs must be
 //!   long: turning quiet after 128 hits cost loops their resident set (gli
 //!   at 632 and 1,264 entries lost 4.9 points).
 //! - Speed, Zipf reads at one thread: 0.38× quick_cache before; after, the
