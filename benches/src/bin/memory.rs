@@ -168,6 +168,31 @@ fn budget_table() -> Result<String, String> {
     Ok(out)
 }
 
+/// The target: the default store's overhead per entry ≤ quick_cache's,
+/// after the fill and after the churn.
+fn target_lines(rows: &[(&str, Measure)]) -> String {
+    let find = |name: &str| rows.iter().find(|(n, _)| *n == name).map(|(_, r)| *r);
+    let (Some(ours), Some(quick)) =
+        (find("PolicyStore<WTinyLfu>"), find("quick_cache::sync::Cache"))
+    else {
+        return String::new();
+    };
+    let verdict = |met: bool| if met { "met" } else { "NOT met" };
+    let mut out = format!(
+        "- after the fill: the default store {:.1} B per entry, quick_cache {:.1} B (target ≤: {})",
+        ours.1,
+        quick.1,
+        verdict(ours.1 <= quick.1)
+    );
+    if let (Some(a), Some(b)) = (ours.2, quick.2) {
+        out.push_str(&format!(
+            "\n- after the churn: the default store {a:.1} B per entry, quick_cache {b:.1} B (target ≤: {})",
+            verdict(a <= b)
+        ));
+    }
+    out
+}
+
 fn main() -> ExitCode {
     let (mut n, mut as_json) = (100_000u64, false);
     let mut args = std::env::args().skip(1);
@@ -264,10 +289,11 @@ fn main() -> ExitCode {
          | cache | entries held | overhead bytes per entry | after 3×{n} more keys |\n|---|--:|--:|--:|",
         3 * n
     );
-    for (name, (held, bytes, churned)) in rows {
+    for (name, (held, bytes, churned)) in &rows {
         let churned = churned.map_or("— (no eviction)".to_owned(), |b| format!("{b:.1}"));
         println!("| `{name}` | {held} | {bytes:.1} | {churned} |");
     }
+    println!("\n{}", target_lines(&rows));
     match budget_table() {
         Ok(table) => println!("\n{table}"),
         Err(e) => eprintln!("memory: the budget cases could not run: {e}"),
