@@ -187,30 +187,23 @@ fn main() -> ExitCode {
     let ours: Vec<usize> =
         (0..CACHES.len()).filter(|&i| !matches!(CACHES[i], n if is_peer(n))).collect();
     for c in ro.iter().chain(&mixed) {
-        let best = *ours.iter().max_by(|&&a, &&b| c.ops[a].total_cmp(&c.ops[b])).expect("stores");
-        let r = c.ops[best] / c.ops[quick];
-        let _ = writeln!(
-            out,
-            "- {}: fastest of ours `{}` at {r:.2}x quick_cache (target ≥ 0.50: {})",
-            c.title,
-            CACHES[best],
-            verdict(r >= 0.5)
-        );
-        let r = c.ops[index(DEFAULT_STORE)] / c.ops[quick];
-        let _ = writeln!(
-            out,
-            "- {}: the default store `{DEFAULT_STORE}` at {r:.2}x quick_cache (target ≥ 0.80: {})",
-            c.title,
-            verdict(r >= 0.8)
-        );
-        for default in [DEFAULT_STORE, FACADE_TINYLFU] {
-            let r = c.ops[index(default)] / c.ops[moka];
+        // One target line: `what` at `ratio` times `peer`, against `target`.
+        let mut line = |what: String, ratio: f64, peer: &str, target: (f64, &str)| {
             let _ = writeln!(
                 out,
-                "- {}: `{default}` at {r:.2}x moka (target ≥ 5: {})",
+                "- {}: {what} at {ratio:.2}x {peer} (target ≥ {}: {})",
                 c.title,
-                verdict(r >= 5.0)
+                target.1,
+                verdict(ratio >= target.0)
             );
+        };
+        let best = *ours.iter().max_by(|&&a, &&b| c.ops[a].total_cmp(&c.ops[b])).expect("stores");
+        let fastest = format!("fastest of ours `{}`", CACHES[best]);
+        line(fastest, c.ops[best] / c.ops[quick], "quick_cache", (0.5, "0.50"));
+        let default = format!("the default store `{DEFAULT_STORE}`");
+        line(default, c.ops[index(DEFAULT_STORE)] / c.ops[quick], "quick_cache", (0.8, "0.80"));
+        for default in [DEFAULT_STORE, FACADE_TINYLFU] {
+            line(format!("`{default}`"), c.ops[index(default)] / c.ops[moka], "moka", (5.0, "5"));
         }
     }
     let _ = writeln!(out, "\n(total run time {:.0?})", started.elapsed());
