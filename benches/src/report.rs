@@ -5,6 +5,12 @@ use std::path::Path;
 
 use crate::sim::{MOKA_SYNCED, OPT, PEERS, TraceResult};
 
+/// How a target line reads: "met" or "NOT met".
+#[must_use]
+pub const fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
+}
+
 /// One trace's table: a row per contender, a column per capacity, and the
 /// `target` contender's distance to the best peer and to OPT.
 #[must_use]
@@ -178,9 +184,9 @@ pub fn summary_markdown(results: &[TraceResult], target: &str) -> String {
         "\nTarget 1, every row ≥ best peer − 1 pp: {}; worst row {worst:+.2} pp ({worst_at}); \
          {below} of {} rows below −1.\n\
          Target 2, on average ≥ every peer + 1 pp: {} (average minus each peer: {}).",
-        if worst >= -1.0 { "met" } else { "NOT met" },
+        verdict(worst >= -1.0),
         all.len(),
-        if beats_each { "met" } else { "NOT met" },
+        verdict(beats_each),
         margins.join(", ")
     );
     let bounded: Vec<(f64, &str)> = all

@@ -314,8 +314,9 @@ pub fn simulate(
     }
 }
 
-/// A store replayed from several threads at once.
-type ConcurrentFn = fn(&[u64], u64, usize) -> u64;
+/// A store replayed from several threads at once: `(keys, capacity,
+/// threads)` to hits.
+pub type ConcurrentFn = fn(&[u64], u64, usize) -> u64;
 
 /// The stores and peers whose hit ratio is measured under concurrency. The
 /// default store is seeded as [`seeded_store`]: its replays from 1 and from

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use benches::report::quote;
+use benches::report::{quote, verdict};
 use benches::workload::{
     BenchCache, CACHES, FACADE_TINYLFU, MOKA_SYNC, Mix, QUICK_SYNC, Visit, Workload, build, raw_of,
 };
@@ -217,8 +217,4 @@ const DEFAULT_STORE: &str = "PolicyStore<WTinyLfu>";
 
 fn is_peer(name: &str) -> bool {
     name.starts_with("moka::") || name.starts_with("quick_cache") || name.starts_with("Mutex<")
-}
-
-fn verdict(met: bool) -> &'static str {
-    if met { "met" } else { "NOT met" }
 }

@@ -177,17 +177,16 @@ fn target_lines(rows: &[(&str, Measure)]) -> String {
     else {
         return String::new();
     };
-    let verdict = |met: bool| if met { "met" } else { "NOT met" };
     let mut out = format!(
         "- after the fill: the default store {:.1} B per entry, quick_cache {:.1} B (target ≤: {})",
         ours.1,
         quick.1,
-        verdict(ours.1 <= quick.1)
+        benches::report::verdict(ours.1 <= quick.1)
     );
     if let (Some(a), Some(b)) = (ours.2, quick.2) {
         out.push_str(&format!(
             "\n- after the churn: the default store {a:.1} B per entry, quick_cache {b:.1} B (target ≤: {})",
-            verdict(a <= b)
+            benches::report::verdict(a <= b)
         ));
     }
     out

@@ -16,7 +16,7 @@ use benches::capacity::{CapacitySpec, default_capacities, parse_capacities};
 use benches::parse_flag;
 use benches::report::{json, markdown, quote, summary_markdown, svg_chart};
 use benches::sim::{
-    Contender, DEFAULT_STORE, OPT, PEERS, concurrent_contenders, contenders, simulate,
+    ConcurrentFn, Contender, DEFAULT_STORE, OPT, PEERS, concurrent_contenders, contenders, simulate,
 };
 use benches::trace::{Trace, read_trace};
 use benches::zipf::zipf_keys;
@@ -34,7 +34,8 @@ options:
   --keys N            distinct ids of the Zipf trace (default 100000)
   --requests N        requests of the Zipf trace (default 1000000)
   --seed N            seed of the Zipf trace (default 42)
-  --only NAMES        comma-separated contender names (default: all)
+  --only NAMES        comma-separated contender names (default: all); also narrows the
+                      caches --concurrency replays, and accepts their names
   --target NAME       the contender held to the targets: every row ≥ the best of
                       moka, quick_cache and exact LRU − 1 point, and on average
                       ≥ every one of them + 1 point (default PolicyStore<WTinyLfu>;
@@ -133,13 +134,31 @@ fn selected(only: Option<&Vec<String>>) -> Result<Vec<Contender>, String> {
     let Some(only) = only else { return Ok(all) };
     let mut picked = Vec::new();
     for name in only {
-        let found = all.iter().find(|c| c.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
+        if let Some(found) = all.iter().find(|c| c.name.eq_ignore_ascii_case(name)) {
+            picked.push(*found);
+        } else if !concurrent_contenders().iter().any(|(c, _)| c.eq_ignore_ascii_case(name)) {
             let names: Vec<_> = all.iter().map(|c| c.name).collect();
-            format!("--only: unknown contender {name:?}; known: {}", names.join(", "))
-        })?;
-        picked.push(*found);
+            let replayed: Vec<_> = concurrent_contenders().iter().map(|(c, _)| *c).collect();
+            return Err(format!(
+                "--only: unknown contender {name:?}; known: {}; replayed under --concurrency: {}",
+                names.join(", "),
+                replayed.join(", ")
+            ));
+        }
     }
     Ok(picked)
+}
+
+/// The caches `--concurrency` replays: all, or those `--only` names.
+fn replayed(only: Option<&Vec<String>>) -> Vec<(&'static str, ConcurrentFn)> {
+    let all = concurrent_contenders();
+    match only {
+        None => all,
+        Some(only) => all
+            .into_iter()
+            .filter(|(c, _)| only.iter().any(|n| c.eq_ignore_ascii_case(n)))
+            .collect(),
+    }
 }
 
 fn run(args: &Args) -> Result<(), String> {
@@ -188,7 +207,7 @@ fn run(args: &Args) -> Result<(), String> {
         if let Some(threads) = args.concurrency {
             for spec in &capacities {
                 let cap = spec.resolve(trace.distinct);
-                for (name, replay) in concurrent_contenders() {
+                for (name, replay) in replayed(args.only.as_ref()) {
                     let one = replay(&trace.keys, cap, 1);
                     let many: Vec<u64> =
                         (0..args.repeat).map(|_| replay(&trace.keys, cap, threads)).collect();
@@ -392,6 +411,15 @@ mod tests {
         assert!(parse(&["--target"]).unwrap_err().contains("--target needs a value"));
         let err = selected(Some(&vec!["nope".into()])).unwrap_err();
         assert!(err.contains("unknown contender") && err.contains("moka"));
+        assert!(err.contains("WTinyLfu behind one mutex (exact)"), "{err}");
+        // A cache only replayed under --concurrency is known, and picks no
+        // single-thread contender; --only narrows the replays too.
+        let only = vec!["WTinyLfu behind one mutex (exact)".to_owned(), "moka".to_owned()];
+        let picked: Vec<_> = selected(Some(&only)).unwrap().iter().map(|c| c.name).collect();
+        assert_eq!(picked, ["moka"]);
+        let names: Vec<_> = replayed(Some(&only)).iter().map(|(c, _)| *c).collect();
+        assert_eq!(names, ["WTinyLfu behind one mutex (exact)", "moka"]);
+        assert_eq!(replayed(None).len(), concurrent_contenders().len());
     }
 
     #[test]

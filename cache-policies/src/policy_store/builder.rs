@@ -131,9 +131,9 @@ impl<K, V, F> PolicyStoreBuilder<K, V, F> {
     /// it makes a read-mostly store two to three times as fast, and on
     /// fifteen real traces it kept the hit ratio within 0.25 points of
     /// the policy seeing every hit (−0.24 … +0.25 with the policy's hash
-    /// seed). Off by
-    /// default for a policy given to [`policy`](Self::policy): it then sees
-    /// every hit (a single-threaded `PolicyStore<Lru>` is an exact LRU).
+    /// seed). Off by default for a policy given to [`policy`](Self::policy):
+    /// it then sees every hit (a single-threaded `PolicyStore<Lru>` is an
+    /// exact LRU).
     ///
     /// # Examples
     ///
